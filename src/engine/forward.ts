@@ -44,6 +44,8 @@ export class Decoder {
   private cache: KvCache | null = null;
   private readonly hiddenBuffers: Buf[] = [];
   private logitsBuf: Buf | null = null;
+  /** Incremented by every resetCache, so that a sequence can tell its cache was taken over. */
+  cacheEpoch = 0;
   private lastNormed: Buf | null = null;
 
   constructor(
@@ -68,10 +70,12 @@ export class Decoder {
   resetCache(capacity: number): KvCache {
     const c = this.config;
     const rowWidth = c.numKvHeads * c.headDim;
-    if (this.cache === null || this.cache.layers[0]?.capacity < capacity) {
-      this.cache = new KvCache(this.backend, c.numLayers, rowWidth, capacity);
+    this.cacheEpoch++;
+    this.cache ??= new KvCache(this.backend, c.numLayers, rowWidth, capacity);
+    for (let l = 0; l < c.numLayers; l++) {
+      this.cache.layers[l].length = 0;
+      this.cache.reserve(l, capacity);
     }
-    for (const layer of this.cache.layers) layer.length = 0;
     return this.cache;
   }
 

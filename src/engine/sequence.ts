@@ -26,6 +26,7 @@ export class Sequence {
   private readonly cache: KvCache;
   private promptLength = -1;
   private fedTokens = 0;
+  private readonly cacheEpoch: number;
 
   constructor(
     private readonly decoder: Decoder,
@@ -44,6 +45,7 @@ export class Sequence {
     }
     const injected = this.injections.reduce((sum, injection) => sum + addedRows(injection), 0);
     this.cache = decoder.resetCache(options.capacity ?? injected + 1);
+    this.cacheEpoch = decoder.cacheEpoch;
   }
 
   /** Cache length of every layer, which differ once an integration lengthened the upper layers. */
@@ -62,6 +64,7 @@ export class Sequence {
    * reporting H_l to the observer and returns null (what a capture needs).
    */
   prefill(tokens: Int32Array, untilLayer?: number): Float32Array | null {
+    this.checkCacheOwner();
     if (this.promptLength >= 0) throw new Error('prefill was already run on this sequence');
     if (tokens.length === 0) throw new RangeError('prefill needs at least one token');
     const decoder = this.decoder;
@@ -103,6 +106,7 @@ export class Sequence {
    * state of a last token that will not be continued.
    */
   step(token: number, untilLayer?: number): Float32Array | null {
+    this.checkCacheOwner();
     if (this.promptLength < 0) throw new Error('step called before prefill');
     const decoder = this.decoder;
     const L = decoder.config.numLayers;
@@ -127,6 +131,12 @@ export class Sequence {
     }
     if (untilLayer !== undefined) return null;
     return decoder.logitsOfRow(hidden, 0);
+  }
+
+  private checkCacheOwner(): void {
+    if (this.decoder.cacheEpoch !== this.cacheEpoch) {
+      throw new Error('this sequence ended: a later sequence on the same decoder reset the shared key/value cache');
+    }
   }
 
   private addToRows(layer: number, hidden: Buf, rows: number): void {

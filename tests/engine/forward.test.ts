@@ -74,3 +74,11 @@ test('wrong tensor shape names both shapes', async () => {
   weights.set('blk.0.attn_q', { ...weights.get('blk.0.attn_q')!, rows: 16 });
   assert.throws(() => new Decoder(model.decoder.backend, { ...model.model, weights }), /\[32, 32\].*\[16, 32\]/);
 });
+
+test('new sequence ends the previous one', () => {
+  const model = makeTestModel();
+  const first = new Sequence(model.decoder);
+  first.prefill(Int32Array.from(PROMPT));
+  new Sequence(model.decoder);
+  assert.throws(() => first.step(1), /reset the shared key\/value cache/);
+});

@@ -1,7 +1,7 @@
 // The shape of an integration as the engine applies it. Callers build injections through the
 // validating factory in src/nir/injection.ts; the engine only re-checks what would corrupt memory.
 
-/** Where injected rows go: before the hidden sequence, after it, or added to every row. */
+/** Placement of injected rows: before the hidden sequence, after it, or added to every row. */
 export type Placement = 'prepend' | 'append' | 'add';
 
 /**

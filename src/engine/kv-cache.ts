@@ -63,7 +63,7 @@ export class KvCache {
   }
 }
 
-/** The sub-buffer of `buf` covering `count` f32 values from element `start`. */
+/** Returns the sub-buffer of `buf` that covers `count` f32 values from element `start`. */
 export function sliceBuf(buf: Buf, start: number, count: number): Buf {
   if (start < 0 || count < 0 || start + count > buf.length) {
     throw new RangeError(`slice [${start}, ${start + count}) is outside a buffer of ${buf.length} values`);

@@ -4,7 +4,7 @@ import type { ModelConfig, WeightTensor } from '../model/types.js';
 import { GgmlType } from '../model/types.js';
 import { ModelFileError } from '../util/errors.js';
 
-/** What the engine needs of a loaded model: its config and weights by canonical name. */
+/** The parts of a loaded model the engine uses: its config and its weights by canonical name. */
 export interface ModelWeights {
   readonly config: ModelConfig;
   readonly weights: ReadonlyMap<string, WeightTensor>;

@@ -19,7 +19,7 @@ export interface InjectionOptions {
   placement?: Placement;
   /** Scale of the mean row for `add` (default 1); rejected for the other placements. */
   alpha?: number;
-  /** Where the CRV came from, for error messages (a file name). */
+  /** Name of the CRV's origin (usually its file) used in error messages. */
   source?: string;
 }
 
@@ -31,6 +31,7 @@ export function createInjection(config: ModelConfig, crv: Crv, options: Injectio
   const source = options.source ?? 'CRV';
   const d = config.hiddenSize;
   const L = config.numLayers;
+
   if (crv.width !== d) {
     throw new InputError(`${source}: CRV width ${crv.width} does not match the model's hidden size ${d}`, {
       source,
@@ -44,6 +45,7 @@ export function createInjection(config: ModelConfig, crv: Crv, options: Injectio
       `${source}: CRV of ${crv.rowCount} rows of width ${crv.width} should hold ${crv.rowCount * crv.width} values, found ${crv.rows.length}`,
     );
   }
+
   const layer = options.layer;
   if (!Number.isInteger(layer) || layer < 0 || layer > L) {
     throw new InputError(`${source}: invalid injection layer ${layer}: the model has ${L} layers, so use 0..${L}`, {
@@ -59,6 +61,7 @@ export function createInjection(config: ModelConfig, crv: Crv, options: Injectio
   if (options.alpha !== undefined && placement !== 'add') {
     throw new InputError(`${source}: alpha ${options.alpha} applies only to placement add, not ${placement}`);
   }
+
   const alpha = options.alpha ?? 1;
   if (!Number.isFinite(alpha)) throw new InputError(`${source}: invalid alpha ${alpha}: expected a finite number`);
   const bad = crv.rows.findIndex((value) => !Number.isFinite(value));

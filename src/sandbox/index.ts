@@ -1,20 +1,158 @@
-// Public entry of the sandbox: a pool that runs untrusted Python against MBPP asserts.
+// Public entry of the sandbox: a pool of workers that run untrusted Python against MBPP asserts.
 
+import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { InputError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { findBubblewrap, requireFile, resolvePython } from './isolation.js';
+import { resolveOptions } from './options.js';
+import { runJob, type RunContext } from './process.js';
 import type { SandboxOptions, TestJob, TestResult } from './types.js';
 
 export type { AssertResult, Outcome, SandboxOptions, TestJob, TestResult } from './types.js';
 
+/** Repository folder holding harness.py; this file compiles to dist/src/sandbox/index.js. */
+const HARNESS_DIR = fileURLToPath(new URL('../../../python/', import.meta.url));
+const HARNESS_FILES = ['harness.py', 'harness_asserts.py'];
+
+let warnedMissingBubblewrap = false;
+
 export class Sandbox {
-  private constructor(readonly options: SandboxOptions) {}
+  private readonly freeWorkers: number[];
+  private readonly waiting: Array<(worker: number) => void> = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private closed = false;
 
+  private constructor(private readonly context: RunContext) {
+    this.freeWorkers = Array.from({ length: context.options.workers }, (_, index) => index);
+  }
+
+  /** True when jobs run inside bubblewrap namespaces, false when only resource limits apply. */
+  get isolated(): boolean {
+    return this.context.bwrap !== undefined;
+  }
+
+  /**
+   * Find the interpreter and bubblewrap, then run one known-good job to
+   * prove the setup works. Rejects with InputError when it does not, or when
+   * `requireIsolation` is set and bubblewrap is missing.
+   */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
-    return new Sandbox(options);
+    const resolved = resolveOptions(options);
+    const harnessFiles = HARNESS_FILES.map((name) => path.join(HARNESS_DIR, name));
+    for (const file of harnessFiles) requireFile(file, 'sandbox harness');
+
+    const bwrap = resolved.useBubblewrap ? findBubblewrap() : undefined;
+    if (bwrap === undefined) {
+      if (resolved.requireIsolation) {
+        throw new InputError('bubblewrap (bwrap) is required but was not found', {
+          expected: 'bwrap on PATH (Linux)',
+          found: resolved.useBubblewrap ? 'no bwrap' : 'useBubblewrap: false',
+          hint: 'apt-get install bubblewrap, or drop requireIsolation to run with resource limits only',
+        });
+      }
+      if (resolved.useBubblewrap && !warnedMissingBubblewrap) {
+        warnedMissingBubblewrap = true;
+        log.warn(
+          'sandbox: bubblewrap not found, so programs run with resource limits only: they can use the network and read ' +
+            'files this user can read. Install it with `apt-get install bubblewrap`.',
+        );
+      }
+    }
+
+    const runningAsRoot = process.getuid?.() === 0;
+    if (runningAsRoot) checkUidsUnused(resolved.uidBase, resolved.workers);
+    const python = await resolvePython(resolved.python);
+    const scratchRoot = await mkdtemp(path.join(os.tmpdir(), 'nir-sandbox-'));
+    // Job uids must pass through to their own folders, but not list the others.
+    await chmod(scratchRoot, 0o711);
+
+    const sandbox = new Sandbox({ options: resolved, python, bwrap, harnessFiles, scratchRoot, runningAsRoot });
+    await sandbox.selfCheck();
+    return sandbox;
   }
 
-  // TODO: replaced by the process pool in the next commit; this placeholder only fixes the API.
-  async run(_job: TestJob): Promise<TestResult> {
-    throw new Error('Sandbox.run is not implemented yet');
+  /** Run one job; waits for a free worker first. Never rejects for anything the program does. */
+  async run(job: TestJob): Promise<TestResult> {
+    if (this.closed) throw new Error('Sandbox.run called after close()');
+    const worker = await this.acquireWorker();
+    const uid = this.context.runningAsRoot ? this.context.options.uidBase + worker : undefined;
+    const task = runJob(job, this.context, uid);
+    this.running.add(task);
+    try {
+      return await task;
+    } finally {
+      this.running.delete(task);
+      this.releaseWorker(worker);
+    }
   }
 
-  async close(): Promise<void> {}
+  /** Wait for running jobs, then delete the scratch folders. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
+    await rm(this.context.scratchRoot, { recursive: true, force: true });
+  }
+
+  private acquireWorker(): Promise<number> {
+    const worker = this.freeWorkers.pop();
+    if (worker !== undefined) return Promise.resolve(worker);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseWorker(worker: number): void {
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else this.freeWorkers.push(worker);
+  }
+
+  private async selfCheck(): Promise<void> {
+    const result = await this.run({
+      id: 'sandbox-self-check',
+      program: 'def double(x):\n    return 2 * x\n',
+      setupCode: '',
+      tests: ['assert double(21) == 42', 'assert double(1) == 3'],
+      challengeTests: [],
+    });
+    const statuses = result.asserts.map((item) => item.status).join(',');
+    if (result.asserts[0]?.status !== 'passed' || result.asserts[1]?.status !== 'failed') {
+      await this.close();
+      const mode = this.isolated ? 'inside bubblewrap' : 'with resource limits only';
+      throw new InputError(`the sandbox self-check failed ${mode}: outcome ${result.outcome}, asserts ${statuses}`, {
+        source: this.context.python.executable,
+        expected: 'asserts passed,failed',
+        found: `${statuses}; ${result.error?.type ?? ''} ${result.error?.message ?? ''}; stderr: ${result.stderr.slice(0, 2000)}`,
+        hint: this.context.runningAsRoot
+          ? `jobs run as uid ${this.context.options.uidBase}+; without bubblewrap that uid must be able to read the ` +
+            'interpreter (a Python under /root is not readable): install bubblewrap or pass python: "/usr/bin/python3"'
+          : 'check that python3 starts and, with bubblewrap, that user namespaces are enabled',
+      });
+    }
+  }
+}
+
+/** Reject uids that belong to accounts in /etc/passwd: killing "all processes of the uid" must hit only jobs. */
+function checkUidsUnused(uidBase: number, workers: number): void {
+  let passwd = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return;
+  }
+  for (const line of passwd.split('\n')) {
+    const uid = Number(line.split(':')[2]);
+    if (uid >= uidBase && uid < uidBase + workers) {
+      throw new InputError(`sandbox uid ${uid} belongs to the account '${line.split(':')[0]}'`, {
+        source: '/etc/passwd',
+        expected: `no account with a uid in ${uidBase}..${uidBase + workers - 1}`,
+        found: line,
+        hint: 'choose another uidBase option',
+      });
+    }
+  }
 }

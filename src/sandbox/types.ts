@@ -63,4 +63,6 @@ export interface SandboxOptions {
   python?: string;
   /** Set false to skip bubblewrap even where it is installed (tests, debugging). */
   useBubblewrap?: boolean;
+  /** When running as root: first of the unused uids that jobs run as, one per worker; default 61000. */
+  uidBase?: number;
 }

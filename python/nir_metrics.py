@@ -16,6 +16,7 @@ import json
 import math
 import sys
 import tokenize
+import warnings
 
 # Requests larger than this are rejected before parsing.
 MAX_SOURCE_CHARS = 1_000_000
@@ -32,9 +33,15 @@ def normalize_newlines(source):
 
 
 def check_syntax(source):
-    """Parse with ast.parse and return the verdict with CPython's message and position."""
+    """Compile the source and return the verdict with CPython's message and position.
+
+    compile() is stricter than ast.parse: it also rejects `return` outside a function, duplicate
+    arguments and similar errors that only the compiler's symbol table finds.
+    """
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<program>", "exec", dont_inherit=True)
     except SyntaxError as error:
         return {"valid": False, "message": error.msg, "line": error.lineno, "offset": error.offset}
     except (ValueError, RecursionError, MemoryError) as error:
@@ -445,6 +452,14 @@ def is_definition(statement):
     return False
 
 
+def next_code_line(lines, number):
+    """Return the 1-based number of the first non-blank line after line `number`, or None."""
+    for index in range(number, len(lines)):
+        if lines[index].strip():
+            return index + 1
+    return None
+
+
 def extract_program(source):
     """Keep imports, functions, classes and the module-level assignments they need; drop the rest.
 
@@ -471,14 +486,17 @@ def extract_program(source):
                 changed = True
     selected = [s for s in tree.body if is_definition(s) or id(s) in chosen]
     lines = source.split("\n")
-    taken = []
     used = set()
     for statement in selected:
         first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
-        for number in range(first, statement.end_lineno + 1):
-            if number not in used:
-                used.add(number)
-                taken.append(lines[number - 1])
+        used.update(range(first, statement.end_lineno + 1))
+    taken = []
+    for number, line in enumerate(lines, start=1):
+        if number in used:
+            taken.append(line)
+        elif not line.strip() and taken and next_code_line(lines, number) in used:
+            # Blank lines between two kept statements stay, so the layout of the reply survives.
+            taken.append(line)
     dropped = [type(s).__name__ for s in tree.body if s not in selected]
     return {"program": "\n".join(taken).strip("\n"), "dropped": dropped}
 

@@ -91,17 +91,51 @@ def drop_privileges(job):
         raise RuntimeError('failed to switch to uid %d' % uid)
 
 
-def make_non_dumpable(warnings):
-    """Forbid ptrace and /proc/<pid>/fd access to this process by the same uid."""
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def set_process_controls(warnings):
+    """Make this process non-dumpable and a child subreaper (Linux only).
+
+    Non-dumpable forbids ptrace and /proc/<pid>/fd access by processes of the
+    same uid, so the program cannot reach fd 3 through /proc. As subreaper
+    this process inherits the program's orphans and can reap them, so no
+    zombie is left to count against RLIMIT_NPROC.
+    """
+    if not sys.platform.startswith('linux'):
+        warnings.append('prctl is Linux only: the supervisor stays dumpable and orphans go to init')
+        return
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_dumpable = 4
-        if libc.prctl(pr_set_dumpable, 0, 0, 0, 0) != 0:
-            warnings.append('prctl(PR_SET_DUMPABLE) failed with errno %d' % ctypes.get_errno())
+        for option, value, name in ((PR_SET_DUMPABLE, 0, 'PR_SET_DUMPABLE'), (PR_SET_CHILD_SUBREAPER, 1, 'PR_SET_CHILD_SUBREAPER')):
+            if libc.prctl(option, value, 0, 0, 0) != 0:
+                warnings.append('prctl(%s) failed with errno %d' % (name, ctypes.get_errno()))
     except (OSError, AttributeError) as error:
         warnings.append('prctl is not available: %s' % error)
+
+
+def reap_descendants(exclusive_uid):
+    """Kill and reap what the program left behind.
+
+    With a uid of its own (exclusive_uid), kill(-1) reaches every process the
+    program started, even those that left the process group, and the wait
+    can block until all are gone. Otherwise only finished ones are reaped.
+    """
+    if exclusive_uid:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0 if exclusive_uid else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def close_inherited_fds():
@@ -232,7 +266,7 @@ def supervise():
     processes = limits.get('processes')
     set_limit('RLIMIT_NPROC', processes, processes, warnings)
     drop_privileges(job)
-    make_non_dumpable(warnings)
+    set_process_controls(warnings)
     # The harness directory must not shadow modules the program imports.
     if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0] or '.'):
         del sys.path[0]
@@ -255,6 +289,7 @@ def supervise():
     kill_group(pid)
     if timed_out:
         _, status = os.waitpid(pid, 0)
+    reap_descendants(bool(job.get('exclusiveUid')))
     report = build_report(decode_messages(data), status, timed_out, warnings)
 
     payload = (nonce + '\n' + json.dumps(report) + '\n').encode('utf-8')

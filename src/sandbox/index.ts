@@ -1,7 +1,6 @@
 // Public entry of the sandbox: a pool of workers that run untrusted Python against MBPP asserts.
 
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { findBubblewrap, requireFile, resolvePython } from './isolation.js';
 import { resolveOptions } from './options.js';
 import { runJob, type RunContext } from './process.js';
 import type { SandboxOptions, TestJob, TestResult } from './types.js';
+import { claimUids, releaseUids } from './uids.js';
 
 export type { AssertResult, Outcome, SandboxOptions, TestJob, TestResult } from './types.js';
 
@@ -27,7 +27,11 @@ export class Sandbox {
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
 
-  private constructor(private readonly context: RunContext) {
+  private constructor(
+    private readonly context: RunContext,
+    /** The uid of each worker when running as root, else empty. */
+    readonly workerUids: number[],
+  ) {
     this.freeWorkers = Array.from({ length: context.options.workers }, (_, index) => index);
   }
 
@@ -65,13 +69,13 @@ export class Sandbox {
     }
 
     const runningAsRoot = process.getuid?.() === 0;
-    if (runningAsRoot) checkUidsUnused(resolved.uidBase, resolved.workers);
     const python = await resolvePython(resolved.python);
     const scratchRoot = await mkdtemp(path.join(os.tmpdir(), 'nir-sandbox-'));
     // Job uids must pass through to their own folders, but not list the others.
     await chmod(scratchRoot, 0o711);
 
-    const sandbox = new Sandbox({ options: resolved, python, bwrap, harnessFiles, scratchRoot, runningAsRoot });
+    const workerUids = runningAsRoot ? claimUids(resolved.uidBase, resolved.workers) : [];
+    const sandbox = new Sandbox({ options: resolved, python, bwrap, harnessFiles, scratchRoot, runningAsRoot }, workerUids);
     await sandbox.selfCheck();
     return sandbox;
   }
@@ -80,7 +84,7 @@ export class Sandbox {
   async run(job: TestJob): Promise<TestResult> {
     if (this.closed) throw new Error('Sandbox.run called after close()');
     const worker = await this.acquireWorker();
-    const uid = this.context.runningAsRoot ? this.context.options.uidBase + worker : undefined;
+    const uid = this.workerUids[worker];
     const task = runJob(job, this.context, uid);
     this.running.add(task);
     try {
@@ -96,6 +100,7 @@ export class Sandbox {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.running]);
+    releaseUids(this.workerUids);
     await rm(this.context.scratchRoot, { recursive: true, force: true });
   }
 
@@ -128,30 +133,9 @@ export class Sandbox {
         expected: 'asserts passed,failed',
         found: `${statuses}; ${result.error?.type ?? ''} ${result.error?.message ?? ''}; stderr: ${result.stderr.slice(0, 2000)}`,
         hint: this.context.runningAsRoot
-          ? `jobs run as uid ${this.context.options.uidBase}+; without bubblewrap that uid must be able to read the ` +
+          ? `jobs run as uids ${this.workerUids.join(', ')}; without bubblewrap that uid must be able to read the ` +
             'interpreter (a Python under /root is not readable): install bubblewrap or pass python: "/usr/bin/python3"'
           : 'check that python3 starts and, with bubblewrap, that user namespaces are enabled',
-      });
-    }
-  }
-}
-
-/** Reject uids that belong to accounts in /etc/passwd: killing "all processes of the uid" must hit only jobs. */
-function checkUidsUnused(uidBase: number, workers: number): void {
-  let passwd = '';
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    return;
-  }
-  for (const line of passwd.split('\n')) {
-    const uid = Number(line.split(':')[2]);
-    if (uid >= uidBase && uid < uidBase + workers) {
-      throw new InputError(`sandbox uid ${uid} belongs to the account '${line.split(':')[0]}'`, {
-        source: '/etc/passwd',
-        expected: `no account with a uid in ${uidBase}..${uidBase + workers - 1}`,
-        found: line,
-        hint: 'choose another uidBase option',
       });
     }
   }

@@ -61,6 +61,7 @@ class OutputCapture {
 export async function runJob(job: TestJob, context: RunContext, uid: number | undefined): Promise<TestResult> {
   const { options } = context;
   const timeoutMs = job.timeoutMs ?? options.timeoutMs;
+  if (isEmptyProgram(job.program)) return noCodeResult(job);
   const scratchDir = path.join(context.scratchRoot, `job-${++jobCounter}`);
   await mkdir(scratchDir, { mode: 0o700 });
   if (uid !== undefined) {
@@ -76,6 +77,28 @@ export async function runJob(job: TestJob, context: RunContext, uid: number | un
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }
+}
+
+/** True when the program has no statement: only blank lines and comments. */
+export function isEmptyProgram(program: string): boolean {
+  return program.split('\n').every((line) => {
+    const text = line.trim();
+    return text === '' || text.startsWith('#');
+  });
+}
+
+function noCodeResult(job: TestJob): TestResult {
+  const notRun = (source: string) => ({ source, status: 'not_run' as const });
+  return {
+    outcome: 'no_code',
+    passed: false,
+    asserts: job.tests.map(notRun),
+    challengeAsserts: job.challengeTests.map(notRun),
+    error: { type: 'NoCode', message: 'the program is empty (only blank lines and comments)' },
+    stdout: '',
+    stderr: '',
+    durationMs: 0,
+  };
 }
 
 function harnessMessage(job: TestJob, context: RunContext, uid: number | undefined, timeoutMs: number): string {
@@ -96,6 +119,7 @@ function harnessMessage(job: TestJob, context: RunContext, uid: number | undefin
     },
     // Inside bwrap the harness starts as root and switches itself; outside it, spawn() switches.
     ...(inBwrapAsRoot ? { uid, gid: uid } : {}),
+    exclusiveUid: uid !== undefined,
   });
 }
 

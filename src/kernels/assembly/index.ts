@@ -1,0 +1,6 @@
+// Entry point of the kernel module: re-exports every kernel. Compiled by tools/build-wasm.js.
+
+export { quantizeRows } from './quantize';
+export { matmulQ8_0, matmulQ4_0, matmulQ4_K, matmulQ6_K } from './matmul-quant';
+export { matmulF32, matmulF16, matmulBF16 } from './matmul-float';
+export { rmsNorm, rope, swiglu, add, attention } from './ops';

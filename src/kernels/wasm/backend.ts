@@ -1,0 +1,294 @@
+// WebAssembly SIMD backend: kernels from dist/wasm/kernels.wasm on the arena's shared memories,
+// with work split by output rows (or rows × heads) across worker threads.
+//
+// Each memory (shard) has its own module instance per thread, so a kernel only reads and writes
+// one shard. A matmul runs in the weight's shard; when the activations or the output live in
+// another shard they pass through the scratch area in the weight shard's reserved low megabyte.
+// The other row-wise kernels need their activations in one shard and fall back to the reference
+// implementation (correct, slower) when they are not.
+
+import os from 'node:os';
+import { GgmlType, GGML_TYPE_LAYOUT, type WeightTensor } from '../../model/types.js';
+import { InputError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
+import { Arena } from '../arena.js';
+import type { Backend, Buf, RopeTable } from '../backend.js';
+import { checkBuf, checkCount, checkF32Vector, checkHeads, checkWeight } from '../checks.js';
+import { ReferenceBackend } from '../reference/backend.js';
+import { rowBytes } from '../reference/dequant.js';
+import { KernelPool } from './pool.js';
+import { Op, STAGING_BYTES, STAGING_OFFSET, loadKernelModule } from './protocol.js';
+
+const QUANTIZED_OPS: Partial<Record<GgmlType, Op>> = {
+  [GgmlType.Q8_0]: Op.MatmulQ8_0,
+  [GgmlType.Q4_0]: Op.MatmulQ4_0,
+  [GgmlType.Q4_K]: Op.MatmulQ4_K,
+  [GgmlType.Q6_K]: Op.MatmulQ6_K,
+};
+const FLOAT_OPS: Partial<Record<GgmlType, Op>> = {
+  [GgmlType.F32]: Op.MatmulF32,
+  [GgmlType.F16]: Op.MatmulF16,
+  [GgmlType.BF16]: Op.MatmulBF16,
+};
+
+/** Weight rows per hand-off grain: threads get whole grains so each keeps rows together. */
+const ROW_GRAIN = 4;
+/** Element-wise work below this many values runs on the calling thread alone. */
+const SMALL_ELEMENTWISE = 1 << 15;
+/** Output rows a staged matmul keeps per pass at least, so the staged path does not degrade to single rows. */
+const MIN_STAGED_ROWS = 64;
+
+export interface BackendOptions {
+  /** Threads including the calling one; default os.availableParallelism(). */
+  threads?: number;
+  /** Arena to use; a new one by default. */
+  arena?: Arena;
+  /** Milliseconds a worker spins after an operation before it sleeps. */
+  spinMs?: number;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm-simd';
+  private readonly reference: ReferenceBackend;
+  private fallbackWarned = false;
+
+  constructor(
+    readonly arena: Arena,
+    private readonly pool: KernelPool,
+  ) {
+    this.reference = new ReferenceBackend(arena);
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  allocF32(length: number): Buf {
+    return this.reference.allocF32(length);
+  }
+
+  view(buf: Buf): Float32Array {
+    return this.arena.f32(buf.shard, buf.offset, buf.length);
+  }
+
+  matmul(y: Buf, x: Buf, w: WeightTensor, n: number): void {
+    checkWeight(this.arena, w);
+    checkCount('n', n);
+    checkBuf(this.arena, 'x', x, n * w.cols);
+    checkBuf(this.arena, 'y', y, n * w.rows);
+    if (n === 0) return;
+    this.pool.syncMemories(this.arena.memories);
+
+    const quantOp = QUANTIZED_OPS[w.type];
+    const op = quantOp ?? FLOAT_OPS[w.type];
+    if (op === undefined) throw new InputError(`matmul: tensor ${w.name} has unsupported type ${GGML_TYPE_LAYOUT[w.type]?.name ?? w.type}`);
+    const quantized = quantOp !== undefined;
+    const shard = w.shard;
+    const directX = x.shard === shard;
+    const directY = y.shard === shard;
+    const cols = w.cols;
+
+    // Staging plan: per activation row, the quantized copy (cols int8 + 8 bytes per 32) and, when
+    // x lives elsewhere, an f32 copy; when y lives elsewhere, an output area of rowsPerPass columns.
+    const inBytesPerRow = (quantized ? cols + cols / 4 : 0) + (directX ? 0 : 4 * cols);
+    const outBytes = directY ? 0 : STAGING_BYTES / 2;
+    let rowsPerChunk = inBytesPerRow === 0 ? n : Math.floor((STAGING_BYTES - outBytes) / inBytesPerRow);
+    if (!directY) rowsPerChunk = Math.min(rowsPerChunk, Math.floor(outBytes / (4 * Math.min(w.rows, MIN_STAGED_ROWS))));
+    rowsPerChunk = Math.min(rowsPerChunk, n);
+    if (rowsPerChunk < 1) {
+      throw new InputError(`matmul: tensor ${w.name} with ${cols} columns needs more scratch per activation row than the ${STAGING_BYTES}-byte area holds`);
+    }
+    const rowsPerPass = directY ? w.rows : Math.min(w.rows, Math.floor(outBytes / (4 * rowsPerChunk)));
+    const f32Copy = STAGING_OFFSET;
+    const xq = STAGING_OFFSET + (directX ? 0 : 4 * cols * rowsPerChunk);
+    const xs = xq + cols * rowsPerChunk;
+    const outArea = STAGING_OFFSET + STAGING_BYTES - outBytes;
+    const kernels = this.pool.instances[shard];
+
+    for (let i0 = 0; i0 < n; i0 += rowsPerChunk) {
+      const m = Math.min(rowsPerChunk, n - i0);
+      let source = x.offset + 4 * i0 * cols;
+      if (!directX) {
+        this.arena.f32(shard, f32Copy, m * cols).set(this.arena.f32(x.shard, source, m * cols));
+        source = f32Copy;
+      }
+      if (quantized) kernels.quantizeRows(source, xq, xs, m, cols);
+
+      for (let r0 = 0; r0 < w.rows; r0 += rowsPerPass) {
+        const r1 = Math.min(w.rows, r0 + rowsPerPass);
+        const ldy = directY ? w.rows : r1 - r0;
+        // The kernels number weight rows from the pointer they get, so a pass over rows r0..r1-1
+        // starts at row r0 and writes its staged output from column 0.
+        const target = directY ? y.offset + 4 * i0 * w.rows : outArea;
+        this.pool.setArg(0, target);
+        this.pool.setArg(1, ldy);
+        this.pool.setArg(2, w.offset + r0 * rowBytes(w.type, cols));
+        if (quantized) {
+          this.pool.setArg(3, rowBytes(w.type, cols));
+          this.pool.setArg(4, xq);
+          this.pool.setArg(5, xs);
+          this.pool.setArg(6, m);
+          this.pool.setArg(7, cols);
+        } else {
+          this.pool.setArg(3, source);
+          this.pool.setArg(4, m);
+          this.pool.setArg(5, cols);
+        }
+        this.pool.dispatch(op, shard, r1 - r0, ROW_GRAIN);
+        if (!directY) {
+          const staged = this.arena.f32(shard, outArea, m * ldy);
+          const out = this.view(y);
+          for (let i = 0; i < m; i++) out.set(staged.subarray(i * ldy, (i + 1) * ldy), (i0 + i) * w.rows + r0);
+        }
+      }
+    }
+  }
+
+  getRows(y: Buf, table: WeightTensor, ids: Int32Array): void {
+    // NOTE: row lookup runs in TypeScript: it dequantizes n rows per step, far less work than any matmul.
+    this.reference.getRows(y, table, ids);
+  }
+
+  rmsNorm(y: Buf, x: Buf, weight: WeightTensor, n: number, d: number, eps: number): void {
+    checkCount('n', n);
+    checkF32Vector(this.arena, weight, d);
+    checkBuf(this.arena, 'x', x, n * d);
+    checkBuf(this.arena, 'y', y, n * d);
+    if (x.shard !== y.shard || 4 * d > STAGING_BYTES) return this.fallback('rmsNorm', () => this.reference.rmsNorm(y, x, weight, n, d, eps));
+    this.pool.syncMemories(this.arena.memories);
+    let weightOffset = weight.offset;
+    if (weight.shard !== x.shard) {
+      this.arena.f32(x.shard, STAGING_OFFSET, d).set(this.arena.f32(weight.shard, weight.offset, d));
+      weightOffset = STAGING_OFFSET;
+    }
+    this.pool.setArg(0, y.offset);
+    this.pool.setArg(1, x.offset);
+    this.pool.setArg(2, weightOffset);
+    this.pool.setArg(3, d);
+    this.pool.setFloatArg(eps);
+    this.run(Op.RmsNorm, x.shard, n, 1, n * d);
+  }
+
+  addBias(y: Buf, bias: WeightTensor, n: number, d: number): void {
+    this.reference.addBias(y, bias, n, d);
+  }
+
+  add(y: Buf, x: Buf, count: number): void {
+    checkCount('count', count);
+    checkBuf(this.arena, 'x', x, count);
+    checkBuf(this.arena, 'y', y, count);
+    if (x.shard !== y.shard) return this.fallback('add', () => this.reference.add(y, x, count));
+    this.pool.syncMemories(this.arena.memories);
+    this.pool.setArg(0, y.offset);
+    this.pool.setArg(1, x.offset);
+    this.run(Op.Add, y.shard, count, 64, count);
+  }
+
+  addRowVector(y: Buf, v: Float32Array, count: number, alpha: number): void {
+    this.reference.addRowVector(y, v, count, alpha);
+  }
+
+  swiglu(y: Buf, gate: Buf, up: Buf, count: number): void {
+    checkCount('count', count);
+    checkBuf(this.arena, 'gate', gate, count);
+    checkBuf(this.arena, 'up', up, count);
+    checkBuf(this.arena, 'y', y, count);
+    if (gate.shard !== y.shard || up.shard !== y.shard) return this.fallback('swiglu', () => this.reference.swiglu(y, gate, up, count));
+    this.pool.syncMemories(this.arena.memories);
+    this.pool.setArg(0, y.offset);
+    this.pool.setArg(1, gate.offset);
+    this.pool.setArg(2, up.offset);
+    this.run(Op.Swiglu, y.shard, count, 64, count);
+  }
+
+  rope(x: Buf, n: number, heads: number, hd: number, positions: Int32Array, table: RopeTable): void {
+    checkCount('n', n);
+    checkCount('heads', heads);
+    if (hd % 2 !== 0 || table.invFreq.length !== hd / 2) {
+      throw new InputError(`rope: head size ${hd} needs ${hd / 2} inverse frequencies, the table has ${table.invFreq.length}`);
+    }
+    if (positions.length < n) throw new InputError(`rope: ${n} rows need ${n} positions, found ${positions.length}`);
+    checkBuf(this.arena, 'x', x, n * heads * hd);
+    this.pool.syncMemories(this.arena.memories);
+    // Cosines and sines per row go to the scratch area, as many rows per pass as fit.
+    const half = hd / 2;
+    const rowsPerPass = Math.max(1, Math.floor(STAGING_BYTES / (4 * hd)));
+    for (let i0 = 0; i0 < n; i0 += rowsPerPass) {
+      const m = Math.min(rowsPerPass, n - i0);
+      const angles = this.arena.f32(x.shard, STAGING_OFFSET, m * hd);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < half; j++) {
+          const angle = positions[i0 + i] * table.invFreq[j];
+          angles[i * hd + j] = Math.cos(angle);
+          angles[i * hd + half + j] = Math.sin(angle);
+        }
+      }
+      this.pool.setArg(0, x.offset + 4 * i0 * heads * hd);
+      this.pool.setArg(1, STAGING_OFFSET);
+      this.pool.setArg(2, heads);
+      this.pool.setArg(3, hd);
+      this.pool.setArg(4, table.style === 'neox' ? 1 : 0);
+      this.run(Op.Rope, x.shard, m, 1, m * heads * hd);
+    }
+  }
+
+  attention(out: Buf, q: Buf, keys: Buf, values: Buf, n: number, start: number, nh: number, nkv: number, hd: number): void {
+    checkCount('n', n);
+    checkCount('start', start);
+    checkHeads(nh, nkv, hd);
+    const kvWidth = nkv * hd;
+    checkBuf(this.arena, 'q', q, n * nh * hd);
+    checkBuf(this.arena, 'out', out, n * nh * hd);
+    checkBuf(this.arena, 'keys', keys, (start + n) * kvWidth);
+    checkBuf(this.arena, 'values', values, (start + n) * kvWidth);
+    const shard = out.shard;
+    if (q.shard !== shard || keys.shard !== shard || values.shard !== shard || hd % 4 !== 0) {
+      return this.fallback('attention', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
+    }
+    this.pool.syncMemories(this.arena.memories);
+    this.pool.setArg(0, out.offset);
+    this.pool.setArg(1, q.offset);
+    this.pool.setArg(2, keys.offset);
+    this.pool.setArg(3, values.offset);
+    this.pool.setArg(4, start);
+    this.pool.setArg(5, nh);
+    this.pool.setArg(6, nkv);
+    this.pool.setArg(7, hd);
+    this.pool.dispatch(Op.Attention, shard, n * nh, 1);
+  }
+
+  copy(y: Buf, x: Buf, count: number): void {
+    this.reference.copy(y, x, count);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Runs a row- or element-split op on all threads, or on the calling thread alone when small. */
+  private run(op: Op, shard: number, units: number, grain: number, values: number): void {
+    if (values < SMALL_ELEMENTWISE) this.pool.runLocal(op, shard, units);
+    else this.pool.dispatch(op, shard, units, grain);
+  }
+
+  private fallback(kernel: string, compute: () => void): void {
+    if (!this.fallbackWarned) {
+      log.warn(`${kernel}: buffers lie in different arena memories, so it runs in TypeScript (slower); allocate activations and caches together`);
+      this.fallbackWarned = true;
+    }
+    compute();
+  }
+}
+
+/** Compiles the kernel module, starts threads - 1 workers and warms every kernel. */
+export async function createBackend(options: BackendOptions = {}): Promise<WasmBackend> {
+  const threads = options.threads ?? os.availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new InputError(`threads must be an integer from 1 to 256, found ${threads}`);
+  }
+  const arena = options.arena ?? new Arena();
+  const module = loadKernelModule();
+  const pool = await KernelPool.start(module, arena.memories, threads, options.spinMs ?? 2);
+  log.debug(`wasm backend: ${threads} threads on ${arena.memories.length} memories`);
+  return new WasmBackend(arena, pool);
+}

@@ -1,0 +1,167 @@
+// What the calling thread and the worker threads share: the kernel module's exports, the layout
+// of the control block, operation codes and how a range of work units is split.
+
+import { readFileSync } from 'node:fs';
+
+/** Exports of dist/wasm/kernels.wasm; pointers are byte offsets into one arena memory. */
+export interface KernelExports {
+  quantizeRows(x: number, q: number, s: number, n: number, cols: number): void;
+  matmulQ8_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulQ4_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulQ4_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulQ6_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulF32(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulBF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
+  rmsNorm(y: number, x: number, weight: number, d: number, eps: number, i0: number, i1: number): void;
+  rope(x: number, angles: number, heads: number, hd: number, neox: number, i0: number, i1: number): void;
+  swiglu(y: number, gate: number, up: number, j0: number, j1: number): void;
+  add(y: number, x: number, j0: number, j1: number): void;
+  attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number): void;
+}
+
+/** Path of the compiled kernels, written by tools/build-wasm.js. */
+export const KERNELS_WASM_URL = new URL('../../../wasm/kernels.wasm', import.meta.url);
+
+export function loadKernelModule(): WebAssembly.Module {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(KERNELS_WASM_URL);
+  } catch (error) {
+    throw new Error(`kernel module ${KERNELS_WASM_URL.pathname} not found: run \`npm run build\` first (${(error as Error).message})`);
+  }
+  return new WebAssembly.Module(new Uint8Array(bytes));
+}
+
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: (_message: number, _file: number, line: number, column: number) => {
+        throw new Error(`kernel module aborted at line ${line}, column ${column}`);
+      },
+    },
+  });
+  return instance.exports as unknown as KernelExports;
+}
+
+/** Start of the scratch area inside each memory's reserved low megabyte (the module's static data lies below). */
+export const STAGING_OFFSET = 64 * 1024;
+/** Bytes of scratch area per memory. */
+export const STAGING_BYTES = 1024 * 1024 - STAGING_OFFSET;
+
+/** Operation codes written to the control block. */
+export const enum Op {
+  MatmulQ8_0 = 1,
+  MatmulQ4_0,
+  MatmulQ4_K,
+  MatmulQ6_K,
+  MatmulF32,
+  MatmulF16,
+  MatmulBF16,
+  RmsNorm,
+  Rope,
+  Swiglu,
+  Add,
+  Attention,
+  /** Instantiate the module on a new memory sent through the worker's message port. */
+  AddShard,
+  /** Run every kernel on small zeroed inputs so V8 compiles them with its optimizing tier. */
+  Warm,
+  Exit,
+}
+
+/** Int32 slots of the control block. */
+export const enum Slot {
+  /** Incremented by the calling thread to publish a new operation. */
+  Sequence = 0,
+  /** Workers that finished the current operation. */
+  Done,
+  /** Workers blocked in Atomics.wait, so the caller knows whether to notify. */
+  Sleepers,
+  /** Set to a worker's index + 1 when its kernel threw. */
+  Failed,
+  Op,
+  Shard,
+  /** Total work units of the operation and the split granularity. */
+  Units,
+  Grain,
+  /** Operation arguments: pointers (as u32 stored in i32) and counts. */
+  Args,
+}
+export const ARG_COUNT = 12;
+/** Index in the Float32Array view of the control block for the f32 argument (eps). */
+export const FLOAT_ARG = Slot.Args + ARG_COUNT;
+export const CONTROL_INTS = FLOAT_ARG + 1;
+
+/** Returns the [start, end) range of `units` that thread `index` of `threads` computes, in whole grains. */
+export function shareOf(units: number, grain: number, threads: number, index: number): [number, number] {
+  const grains = Math.ceil(units / grain);
+  const start = Math.floor((grains * index) / threads) * grain;
+  const end = Math.min(units, Math.floor((grains * (index + 1)) / threads) * grain);
+  return [Math.min(start, units), end];
+}
+
+/** Runs the share of one operation described by the control block, on the given thread's instances. */
+export function runShare(control: Int32Array, floats: Float32Array, instances: KernelExports[], threads: number, index: number): void {
+  const op = control[Slot.Op] as Op;
+  const kernels = instances[control[Slot.Shard]];
+  const [u0, u1] = shareOf(control[Slot.Units], control[Slot.Grain], threads, index);
+  if (u0 >= u1) return;
+  const a = (k: number) => control[Slot.Args + k] >>> 0;
+  switch (op) {
+    case Op.MatmulQ8_0:
+      return kernels.matmulQ8_0(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    case Op.MatmulQ4_0:
+      return kernels.matmulQ4_0(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    case Op.MatmulQ4_K:
+      return kernels.matmulQ4_K(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    case Op.MatmulQ6_K:
+      return kernels.matmulQ6_K(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    case Op.MatmulF32:
+      return kernels.matmulF32(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
+    case Op.MatmulF16:
+      return kernels.matmulF16(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
+    case Op.MatmulBF16:
+      return kernels.matmulBF16(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
+    case Op.RmsNorm:
+      return kernels.rmsNorm(a(0), a(1), a(2), a(3), floats[FLOAT_ARG], u0, u1);
+    case Op.Rope:
+      return kernels.rope(a(0), a(1), a(2), a(3), a(4), u0, u1);
+    case Op.Swiglu:
+      return kernels.swiglu(a(0), a(1), a(2), u0, u1);
+    case Op.Add:
+      return kernels.add(a(0), a(1), u0, u1);
+    case Op.Attention:
+      return kernels.attention(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    default:
+      throw new Error(`unknown kernel operation ${op}`);
+  }
+}
+
+/** Runs every kernel on small zeroed inputs at `base` (needs 64 KiB) until V8 has had reason to optimize them. */
+export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, base: number): void {
+  new Uint8Array(memory.buffer, base, 65536).fill(0);
+  const cols = 256;
+  const rows = 8;
+  const n = 2;
+  const w = base;
+  const x = base + 16384;
+  const xs = base + 24576;
+  const y = base + 32768;
+  for (let round = 0; round < 40; round++) {
+    kernels.quantizeRows(x, x, xs, n, cols);
+    kernels.matmulQ8_0(y, rows, w, 272, x, xs, n, cols, 0, rows);
+    kernels.matmulQ4_0(y, rows, w, 144, x, xs, n, cols, 0, rows);
+    kernels.matmulQ4_K(y, rows, w, 144, x, xs, n, cols, 0, rows);
+    kernels.matmulQ6_K(y, rows, w, 210, x, xs, n, cols, 0, rows);
+    kernels.matmulF32(y, rows, w, x, n, cols, 0, rows);
+    kernels.matmulF16(y, rows, w, x, n, cols, 0, rows);
+    kernels.matmulBF16(y, rows, w, x, n, cols, 0, rows);
+    kernels.rmsNorm(y, x, w, cols, 1e-5, 0, n);
+    kernels.rope(y, w, 2, 64, round & 1, 0, n);
+    kernels.swiglu(y, x, w, 0, cols);
+    kernels.add(y, x, 0, cols);
+    kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8);
+  }
+}

@@ -1,6 +1,6 @@
 """Code metrics for generated Python, served as JSON lines over stdin and stdout.
 
-One request per line: {"id": ..., "op": "analyze" | "extract", ...}; one reply per line:
+One request per line: {"id": ..., "op": "analyze" | "extract" | "ping", ...}. One reply per line:
 {"id": ..., "ok": true, "result": {...}} or {"id": ..., "ok": false, "error": "..."}.
 
 The metric definitions follow radon 5.1 (cyclomatic complexity, Halstead, maintainability
@@ -313,12 +313,12 @@ def next_token_group(lines, start):
         except tokenize.TokenError:
             pass
         if end >= len(lines):
-            raise SyntaxError(f"SyntaxError at line: {start + 1}")
+            raise SyntaxError(f"line {start + 1}: the tokens starting here never complete (unterminated string or bracket)")
         end += 1
 
 
 def only_token(tokens, kind):
-    """True when the group is one token of `kind` followed by line ends only."""
+    """Tell whether the group is one token of `kind` followed by line ends only."""
     trailing = (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)
     return tokens[0].type == kind and all(token.type in trailing for token in tokens[1:])
 
@@ -334,12 +334,13 @@ def logical_lines(tokens):
             parts[-1].append(token)
     total = 0
     for part in parts:
-        kept = [t for t in part if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
-        colons = [i for i, t in enumerate(kept) if t.type == tokenize.OP and t.string == ":"]
+        significant = [t for t in part if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
+        colons = [i for i, t in enumerate(significant) if t.type == tokenize.OP and t.string == ":"]
         if colons:
-            # The last kept token of the final part is ENDMARKER, so "at the end" means index len - 2.
-            total += 1 if colons[-1] == len(kept) - 2 else 2
-        elif any(t.type != tokenize.ENDMARKER for t in kept):
+            # The final part ends with ENDMARKER, so a trailing colon sits at index len - 2. radon applies
+            # the same index to parts before a ';', and so does this code, to give equal counts.
+            total += 1 if colons[-1] == len(significant) - 2 else 2
+        elif any(t.type != tokenize.ENDMARKER for t in significant):
             total += 1
     return total
 
@@ -409,7 +410,7 @@ def called_function(assert_source):
 
 
 def top_level_names(tree):
-    """Names bound by top-level statements: defs, classes, imports and assignment targets."""
+    """Return the names bound by top-level statements: defs, classes, imports and assignment targets."""
     names = set()
     for statement in tree.body:
         if isinstance(statement, FUNCTION_NODES + (ast.ClassDef,)):
@@ -428,7 +429,7 @@ def top_level_names(tree):
 
 
 def bound_names(statement):
-    """Names an assignment binds at module level."""
+    """Return the names an assignment statement binds; empty for other statements."""
     if isinstance(statement, ast.Assign):
         targets = statement.targets
     elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
@@ -443,7 +444,7 @@ def loaded_names(node):
 
 
 def is_definition(statement):
-    """Imports, functions, classes, and try blocks that only import or define (optional imports)."""
+    """Tell whether a statement is an import, function, class, or a try block that only imports or defines."""
     if isinstance(statement, (ast.Import, ast.ImportFrom, ast.ClassDef) + FUNCTION_NODES):
         return True
     if isinstance(statement, ast.Try):
@@ -469,9 +470,9 @@ def extract_program(source):
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    kept = [statement for statement in tree.body if is_definition(statement)]
+    definitions = [statement for statement in tree.body if is_definition(statement)]
     needed = set()
-    for statement in kept:
+    for statement in definitions:
         needed |= loaded_names(statement)
     assignments = [s for s in tree.body if bound_names(s)]
     chosen = set()
@@ -490,15 +491,15 @@ def extract_program(source):
     for statement in selected:
         first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
         used.update(range(first, statement.end_lineno + 1))
-    taken = []
+    program_lines = []
     for number, line in enumerate(lines, start=1):
         if number in used:
-            taken.append(line)
-        elif not line.strip() and taken and next_code_line(lines, number) in used:
+            program_lines.append(line)
+        elif not line.strip() and program_lines and next_code_line(lines, number) in used:
             # Blank lines between two kept statements stay, so the layout of the reply survives.
-            taken.append(line)
+            program_lines.append(line)
     dropped = [type(s).__name__ for s in tree.body if s not in selected]
-    return {"program": "\n".join(taken).strip("\n"), "dropped": dropped}
+    return {"program": "\n".join(program_lines).strip("\n"), "dropped": dropped}
 
 
 # ---------------------------------------------------------------- requests
@@ -521,16 +522,19 @@ def analyze(code, first_assert):
     }
     if not result["syntax"]["valid"]:
         return result
+
     tree = ast.parse(source)
     if result["called_function"] is not None:
         result["name_match"] = result["called_function"] in top_level_names(tree)
     result["complexity"] = complexity_report(tree)
     result["halstead"] = halstead_report(tree)
+
     try:
         result["raw"] = raw_counts(source)
     except SyntaxError as error:
         result["errors"]["raw"] = str(error)
         return result
+
     raw = result["raw"]
     comment_percent = (raw["comments"] + raw["multi"]) / float(raw["sloc"]) * 100 if raw["sloc"] else 0
     result["mi"] = maintainability_index(

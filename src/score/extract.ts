@@ -5,7 +5,7 @@ export interface Extraction {
   /** The program to test; empty when nothing could be extracted. */
   program: string;
   found: boolean;
-  /** Where the code came from in the reply. */
+  /** Source of the code in the reply: markers, fenced blocks, bare code, or none. */
   method: 'markers' | 'fenced' | 'bare' | 'none';
   /** True when Python's ast filtered the code; false when the text rules did, because it does not parse. */
   parsed: boolean;
@@ -71,18 +71,24 @@ const CODE_START = /^(?:async\s+def|def|class|import|from\s+[\w.]+\s+import|@)[\
 const CODE_LINE =
   /^(?:[#@)\]}]|(?:async|def|class|import|from|if|elif|else|for|while|try|except|finally|with|return|print|assert|raise|pass|global)\b|[A-Za-z_][\w.]*\s*(?:=|\(|\[|[-+*/%]=)|[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+\s*=)/;
 
-/** Takes bare code from the first definition line until the first unindented line that reads as prose. */
+const ASSIGNMENT_LINE = /^[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=[^=]/;
+
+/**
+ * Takes bare code from the first definition line until the first unindented line that reads as prose.
+ * Assignments and comments right above that line are included, since constants often precede the function.
+ */
 export function findBareCode(text: string): string | undefined {
   const lines = text.split('\n');
-  const first = lines.findIndex((line) => CODE_START.test(line));
+  let first = lines.findIndex((line) => CODE_START.test(line));
   if (first < 0) return undefined;
-  const taken: string[] = [];
+  while (first > 0 && (ASSIGNMENT_LINE.test(lines[first - 1]) || lines[first - 1].startsWith('#'))) first--;
+  const codeLines: string[] = [];
   for (const line of lines.slice(first)) {
     const unindented = line.length > 0 && !/^\s/.test(line);
     if (unindented && !CODE_LINE.test(line)) break;
-    taken.push(line);
+    codeLines.push(line);
   }
-  return taken.join('\n');
+  return codeLines.join('\n');
 }
 
 /** Picks the code to test from a reply; pure text work, no parsing. */
@@ -115,7 +121,7 @@ const TOP_LEVEL_NOISE = /^(?:print\s*\(|assert\b|if\s+__name__\s*==)/;
 /** Text rules for code that does not parse: drop unindented prints, asserts, calls and the main guard. */
 export function filterByText(code: string): string {
   const defined = new Set([...code.matchAll(/^(?:async\s+)?(?:def|class)\s+(\w+)/gm)].map((match) => match[1]));
-  const kept: string[] = [];
+  const keptLines: string[] = [];
   let skippingBlock = false;
   for (const line of code.split('\n')) {
     const unindented = line.length > 0 && !/^\s/.test(line);
@@ -123,14 +129,21 @@ export function filterByText(code: string): string {
       const call = /^(\w+)\s*\(/.exec(line);
       skippingBlock = TOP_LEVEL_NOISE.test(line) || (call !== null && defined.has(call[1]));
     }
-    if (!skippingBlock) kept.push(line);
+    if (!skippingBlock) keptLines.push(line);
   }
-  return kept.join('\n').trim();
+  return keptLines.join('\n').trim();
 }
 
 /** Extracts the program to test from a model reply. */
 export async function extractProgram(reply: string, filter: AstFilter): Promise<Extraction> {
   const candidate = findCandidate(reply);
+  if (candidate.method === 'bare') {
+    // A reply that is entirely Python (no fences, no prose) is taken whole.
+    const whole = await filter.extract(reply);
+    if (whole !== null && whole.program.trim() !== '') {
+      return { program: whole.program, found: true, method: 'bare', parsed: true, blocks: 0 };
+    }
+  }
   if (candidate.code.trim() === '') {
     return { program: '', found: false, method: 'none', parsed: false, blocks: candidate.blocks };
   }

@@ -21,7 +21,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** One helper process. Requests are answered in order; a crashed or stuck helper is restarted on the next request. */
+/** One helper process that replies in request order. A crashed or stuck helper is restarted on the next request. */
 export class MetricsClient {
   private child: ChildProcessWithoutNullStreams | undefined;
   private readonly pending = new Map<number, Pending>();
@@ -141,7 +141,7 @@ export class MetricsPool {
     this.clients = Array.from({ length: size }, () => new MetricsClient(options));
   }
 
-  /** The least busy helper. */
+  /** Returns the helper with the fewest open requests. */
   pick(): MetricsClient {
     return this.clients.reduce((best, client) => (client.pendingCount < best.pendingCount ? client : best));
   }

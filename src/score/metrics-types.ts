@@ -71,7 +71,7 @@ export interface CodeMetrics {
   halstead: { total: HalsteadFigures; functions: (HalsteadFigures & { name: string })[] } | null;
   raw: RawCounts | null;
   mi: number | null;
-  /** Why a figure is null although the syntax is valid, by figure name. */
+  /** Reason, by figure name, for each figure that is null although the syntax is valid. */
   errors: Record<string, string>;
 }
 

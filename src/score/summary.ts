@@ -27,8 +27,8 @@ export interface VariantSummary {
   /** Samples that passed every assert, over samples whose asserts ran or had no program (Wilson). */
   pass_rate: Estimate;
   /**
-   * Mean over tasks of the unbiased pass@k (t interval across tasks), for each k up to the fewest samples
-   * of a task; tasks with a sample whose asserts did not run are left out.
+   * Mean over tasks of the unbiased pass@k, with a t interval across tasks, for each k up to the fewest
+   * samples of a task. Tasks with a sample whose asserts did not run are left out.
    */
   pass_at_k: Record<string, Estimate>;
   /** Samples of tasks with challenge asserts that passed all of them (Wilson). */

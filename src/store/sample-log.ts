@@ -18,15 +18,15 @@ export function sampleKeyString(key: SampleKey): string {
 /** Largest samples.jsonl read back; a run of 974 tasks with 100 samples each stays well below. */
 export const MAX_SAMPLE_LOG_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
-/** Appends records durably and knows which keys are already finished. */
+/** Appends records durably and tracks which sample keys are finished. */
 export class SampleLog<T extends SampleKey> {
   private readonly finished = new Set<string>();
   private readonly fd: number;
   readonly records: T[] = [];
 
   /**
-   * Opens (or creates) the log. A last line without its newline, left by a kill during a write,
-   * is cut off; a malformed complete line is an error, because the file was edited or is corrupt.
+   * Opens (or creates) the log. A last line without its newline, left by a kill during a write, is cut off.
+   * A malformed complete line raises InputError, because the file was edited or is damaged.
    */
   constructor(readonly path: string) {
     const validLength = existsSync(path) ? this.readExisting() : 0;

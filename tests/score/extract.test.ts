@@ -80,6 +80,20 @@ const CASES: Case[] = [
     parsed: true,
   },
   {
+    name: 'bare code starting with a constant',
+    reply: 'NO_OF_CHARS = 256\ndef count(s):\n    return [0] * NO_OF_CHARS\nprint(count("a"))',
+    program: 'NO_OF_CHARS = 256\ndef count(s):\n    return [0] * NO_OF_CHARS',
+    method: 'bare',
+    parsed: true,
+  },
+  {
+    name: 'constant above code after prose',
+    reply: 'Use a table size:\nSIZE = 8\ndef table():\n    return [0] * SIZE\nThat is all.',
+    program: 'SIZE = 8\ndef table():\n    return [0] * SIZE',
+    method: 'bare',
+    parsed: true,
+  },
+  {
     name: 'constant needed by the function kept',
     reply: `${FENCE}python\nLIMIT = 10\nUNUSED = 5\nTABLE = [i * LIMIT for i in range(3)]\n\ndef lookup(i):\n    return TABLE[i]\n\nprint(lookup(1))\n${FENCE}`,
     program: 'LIMIT = 10\nTABLE = [i * LIMIT for i in range(3)]\n\ndef lookup(i):\n    return TABLE[i]',

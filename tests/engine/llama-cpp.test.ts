@@ -1,7 +1,7 @@
 // The engine against llama.cpp (node-llama-cpp 3.21.1, prebuilt CPU binary, F32 key/value cache)
 // on generated GGUF models. llama.cpp is fed our greedy tokens, so that one near tie cannot send
-// the two runs down different paths; at every step the log-probabilities must be close and the
-// greedy choices equal unless they are a near tie.
+// the two runs down different paths. At every step the log-probabilities must be close, and the
+// greedy choices must be equal unless they are a near tie.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

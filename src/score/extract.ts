@@ -1,6 +1,8 @@
 // Extraction of the program to test from a model reply: markers, fenced blocks or bare code,
 // then Python's ast keeps imports, definitions and the assignments they need.
 
+import { log } from '../util/log.js';
+
 export interface Extraction {
   /** The program to test; empty when nothing could be extracted. */
   program: string;
@@ -147,9 +149,15 @@ export async function extractProgram(reply: string, filter: AstFilter): Promise<
   if (candidate.code.trim() === '') {
     return { program: '', found: false, method: 'none', parsed: false, blocks: candidate.blocks };
   }
-  const filtered = await filter.extract(candidate.code);
+  let filtered: { program: string; dropped: string[] } | null;
+  try {
+    filtered = await filter.extract(candidate.code);
+  } catch (error) {
+    log.warn(`ast extraction failed, so text rules are used instead: ${(error as Error).message}`);
+    filtered = null;
+  }
   const parsed = filtered !== null;
-  const program = parsed ? filtered.program : filterByText(candidate.code);
+  const program = filtered !== null ? filtered.program : filterByText(candidate.code);
   const found = program.trim() !== '';
   return { program, found, method: found ? candidate.method : 'none', parsed, blocks: candidate.blocks };
 }

@@ -15,6 +15,14 @@ export interface MetricsClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** The helper process died, timed out or could not start; the request itself may be fine. */
+export class HelperFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HelperFailure';
+  }
+}
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
@@ -60,7 +68,7 @@ export class MetricsClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.failAll(new Error(`metrics helper timed out after ${this.timeoutMs} ms on request ${op}; it was restarted`));
+        this.failAll(new HelperFailure(`metrics helper timed out after ${this.timeoutMs} ms on request ${op}; it was restarted`));
         child.kill('SIGKILL');
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
@@ -95,13 +103,13 @@ export class MetricsClient {
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.on('error', (error) => {
       if (this.child === child) this.child = undefined;
-      this.failAll(new Error(`metrics helper '${this.python} ${HELPER_PATH}' failed to start: ${error.message}; set NIR_PYTHON to a Python 3.11 interpreter`));
+      this.failAll(new HelperFailure(`metrics helper '${this.python} ${HELPER_PATH}' failed to start: ${error.message}; set NIR_PYTHON to a Python 3.11 interpreter`));
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       if (this.pending.size > 0) {
         log.warn(`metrics helper exited (code ${code}, signal ${signal}) with ${this.pending.size} requests open: ${this.stderrTail.trim()}`);
-        this.failAll(new Error(`metrics helper exited (code ${code}, signal ${signal}): ${this.stderrTail.trim() || 'no stderr'}`));
+        this.failAll(new HelperFailure(`metrics helper exited (code ${code}, signal ${signal}): ${this.stderrTail.trim() || 'no stderr'}`));
       }
     });
     return child;
@@ -147,11 +155,22 @@ export class MetricsPool {
   }
 
   analyze(code: string, firstAssert?: string): Promise<CodeMetrics> {
-    return this.pick().analyze(code, firstAssert);
+    return this.withRetry((client) => client.analyze(code, firstAssert));
   }
 
   extract(code: string): Promise<AstExtraction | null> {
-    return this.pick().extract(code);
+    return this.withRetry((client) => client.extract(code));
+  }
+
+  /** Runs a request, and once more on a restarted helper when the helper (not the request) failed. */
+  private async withRetry<T>(call: (client: MetricsClient) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.pick());
+    } catch (error) {
+      if (!(error instanceof HelperFailure)) throw error;
+      log.warn(`retrying a metrics request after a helper failure: ${error.message}`);
+      return call(this.pick());
+    }
   }
 
   async close(): Promise<void> {

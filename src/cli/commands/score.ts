@@ -97,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const pending = completions.filter((item) => !folder.samples.has(item));
   process.stderr.write(`nir score: ${completions.length} completions, ${completions.length - pending.length} already scored in ${outDir}\n`);
 
-  const metrics = new MetricsPool(Math.max(1, Math.min(workers, 4)));
+  const metrics = new MetricsPool(workers);
   const sandbox = runTests ? await Sandbox.create({ workers, timeoutMs }) : null;
   let stopRequested = false;
   const onInterrupt = () => {

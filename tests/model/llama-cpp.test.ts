@@ -31,13 +31,13 @@ after(async () => {
 });
 
 /** Next-token probabilities (over the whole vocabulary) after the prompt, from llama.cpp. */
-async function nextTokenProbabilities(model: LlamaModel, tokens: number[]): Promise<Float64Array> {
+async function nextTokenProbabilities(model: LlamaModel, tokens: number[], vocabSize = files.config.vocabSize): Promise<Float64Array> {
   const context = await model.createContext({ contextSize: 128, batchSize: 128, threads: 1 });
   try {
     const sequence = context.getSequence();
     const input = tokens.map((token, i) => (i === tokens.length - 1 ? ([token, { generateNext: { probabilities: true } }] as const) : token));
     const output = await sequence.controlledEvaluate(input as Parameters<typeof sequence.controlledEvaluate>[0]);
-    const probabilities = new Float64Array(files.config.vocabSize);
+    const probabilities = new Float64Array(vocabSize);
     for (const [token, p] of output[tokens.length - 1]!.next.probabilities!) probabilities[token] = p;
     return probabilities;
   } finally {
@@ -93,4 +93,24 @@ test('llama.cpp loads every type close to F32', async () => {
     assert.ok(distance <= bound, `${format}: total variation distance ${distance} to F32 exceeds ${bound} (${distances.join(', ')})`);
   }
   console.log(`total variation distance to F32: ${distances.join(', ')}`);
+});
+
+test('llama.cpp loads GGUF v2 and SentencePiece vocabularies', async () => {
+  const v2 = generateTestModel({ seed: 4, out: join(dir, 'v2'), layers: 1, formats: ['gguf-q8_0'], ggufVersion: 2 });
+  await withModel(v2.gguf['gguf-q8_0']!, async (model) => {
+    assert.equal(model.fileInfo.version, 2);
+    assert.equal(model.detokenize(model.tokenize(PROMPT, false)), PROMPT);
+  });
+
+  const spm = generateTestModel({ seed: 4, out: join(dir, 'spm'), layers: 1, vocab: 512, formats: ['gguf-f32'], tokenizer: 'spm' });
+  await withModel(spm.gguf['gguf-f32']!, async (model) => {
+    const tokens = model.tokenize('the function returns', false).map(Number);
+    assert.ok(tokens.length > 0 && tokens.length < 'the function returns'.length, `pieces merge: ${tokens.join(' ')}`);
+    // A character outside the training text falls back to byte tokens <0x..> (ids 3..258), after
+    // the "\u2581" piece that llama.cpp prepends as SentencePiece's dummy prefix.
+    const bytes = model.tokenize('€', false).map(Number);
+    assert.deepEqual(bytes.slice(-3), [...new TextEncoder().encode('€')].map((b) => 3 + b));
+    const probabilities = await nextTokenProbabilities(model, tokens, spm.config.vocabSize);
+    assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+  });
 });

@@ -3,7 +3,7 @@
 //
 // Every function computes y[i * ldy + r] = dot(weight row r, activation row i) for weight rows
 // r0 <= r < r1 and activation rows 0 <= i < n. The weight row pointer stays fixed while the inner
-// loop walks the activation rows, so a row is read from memory once and then from cache.
+// loop walks a tile of activation rows, so a row is read from memory once per tile.
 
 import { dot16, f16ToF32, sumF32x4 } from './simd';
 
@@ -46,20 +46,14 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   return sumF32x4(acc);
 }
 
-@inline function q4kScale(scales: usize, j: i32): u32 {
-  if (j < 4) return load<u8>(scales + j) & 63;
-  return (load<u8>(scales + j + 4) & 0x0f) | ((load<u8>(scales + j - 4) >> 6) << 4);
-}
-
-@inline function q4kMin(scales: usize, j: i32): u32 {
-  if (j < 4) return load<u8>(scales + j + 4) & 63;
-  return (load<u8>(scales + j + 4) >> 4) | ((load<u8>(scales + j) >> 6) << 4);
-}
-
 /**
  * Q4_K row (144-byte super-blocks of 256) times one activation row. Value = d * scale_j * q - dmin * min_j
  * for sub-block j of 32, so the dot is d * scale_j * Σ q·a minus dmin * min_j * Σ a, and Σ a per
  * block of 32 was stored by quantizeRows.
+ *
+ * The 12 scale bytes, read as three u32 words w0, w1, w2, hold scales 0..3 and mins 0..3 in the
+ * low 6 bits of w0's and w1's bytes; scales 4..7 take their low 4 bits from w2's low nibbles and
+ * their top 2 bits from the top bits of w0's bytes, mins 4..7 likewise from w2's high nibbles and w1.
  */
 @inline function dotQ4_K(w: usize, xq: usize, xs: usize, superBlocks: i32): f32 {
   let acc = f32x4.splat(0);
@@ -69,24 +63,36 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
     const wb = w + <usize>sb * 144;
     const d = f16ToF32(load<u16>(wb));
     const dmin = f16ToF32(load<u16>(wb, 2));
-    const scales = wb + 4;
+    const w0 = load<u32>(wb, 4);
+    const w1 = load<u32>(wb, 8);
+    const w2 = load<u32>(wb, 12);
+    const scalesLow = w0 & 0x3f3f3f3f;
+    const minsLow = w1 & 0x3f3f3f3f;
+    const scalesHigh = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
+    const minsHigh = ((w2 >> 4) & 0x0f0f0f0f) | ((w1 >> 2) & 0x30303030);
     const quants = wb + 16;
     const block0 = sb << 3;
     for (let g = 0; g < 4; g++) {
+      // Sub-blocks 2g and 2g + 1: bytes g*2 and g*2+1 of the packed scale words.
+      const shiftLow = (<u32>(g & 1) << 4);
+      const packedScales = g < 2 ? scalesLow : scalesHigh;
+      const packedMins = g < 2 ? minsLow : minsHigh;
+      const scaleLow = <f32>((packedScales >> shiftLow) & 0xff);
+      const scaleHigh = <f32>((packedScales >> (shiftLow + 8)) & 0xff);
+      const minLow = <f32>((packedMins >> shiftLow) & 0xff);
+      const minHigh = <f32>((packedMins >> (shiftLow + 8)) & 0xff);
+
       const raw0 = v128.load(quants + (<usize>g << 5));
       const raw1 = v128.load(quants + (<usize>g << 5), 16);
-      const jLow = g << 1;
-      const jHigh = jLow + 1;
-      const aLow = xq + (<usize>(block0 + jLow) << 5);
-      const aHigh = aLow + 32;
+      const blockLow = block0 + (g << 1);
+      const aLow = xq + (<usize>blockLow << 5);
       const sumLow = i32x4.add(dot16(v128.and(raw0, lowMask), aLow), dot16(v128.and(raw1, lowMask), aLow + 16));
-      const sumHigh = i32x4.add(dot16(i8x16.shr_u(raw0, 4), aHigh), dot16(i8x16.shr_u(raw1, 4), aHigh + 16));
-      const scaleLow = activationScale(xs, block0 + jLow);
-      const scaleHigh = activationScale(xs, block0 + jHigh);
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sumLow), f32x4.splat(d * <f32>q4kScale(scales, jLow) * scaleLow)));
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sumHigh), f32x4.splat(d * <f32>q4kScale(scales, jHigh) * scaleHigh)));
-      minTotal += dmin * (<f32>q4kMin(scales, jLow) * scaleLow * activationSum(xs, block0 + jLow)
-        + <f32>q4kMin(scales, jHigh) * scaleHigh * activationSum(xs, block0 + jHigh));
+      const sumHigh = i32x4.add(dot16(i8x16.shr_u(raw0, 4), aLow + 32), dot16(i8x16.shr_u(raw1, 4), aLow + 48));
+      const xScaleLow = activationScale(xs, blockLow);
+      const xScaleHigh = activationScale(xs, blockLow + 1);
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sumLow), f32x4.splat(d * scaleLow * xScaleLow)));
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sumHigh), f32x4.splat(d * scaleHigh * xScaleHigh)));
+      minTotal += dmin * (minLow * xScaleLow * activationSum(xs, blockLow) + minHigh * xScaleHigh * activationSum(xs, blockLow + 1));
     }
   }
   return sumF32x4(acc) - minTotal;
@@ -138,46 +144,64 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   return sumF32x4(acc);
 }
 
+/**
+ * Activation rows per tile: each weight row is applied to a tile of rows while it sits in L1, and
+ * the tile (16 rows of a 4096-wide layer: 64 KiB as int8, 256 KiB as f32) stays in L2.
+ */
+const ROW_TILE = 16;
+
 export function matmulQ8_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   const blocks = cols >> 5;
-  for (let r = r0; r < r1; r++) {
-    const row = w + <usize>r * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const value = dotQ8_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
-      store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
+    const i1 = min(n, i0 + ROW_TILE);
+    for (let r = r0; r < r1; r++) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        const value = dotQ8_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
+        store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+      }
     }
   }
 }
 
 export function matmulQ4_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   const blocks = cols >> 5;
-  for (let r = r0; r < r1; r++) {
-    const row = w + <usize>r * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const value = dotQ4_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
-      store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
+    const i1 = min(n, i0 + ROW_TILE);
+    for (let r = r0; r < r1; r++) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        const value = dotQ4_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
+        store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+      }
     }
   }
 }
 
 export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   const blocks = cols >> 5;
-  for (let r = r0; r < r1; r++) {
-    const row = w + <usize>r * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const value = dotQ4_K(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8);
-      store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
+    const i1 = min(n, i0 + ROW_TILE);
+    for (let r = r0; r < r1; r++) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        const value = dotQ4_K(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8);
+        store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+      }
     }
   }
 }
 
 export function matmulQ6_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   const blocks = cols >> 5;
-  for (let r = r0; r < r1; r++) {
-    const row = w + <usize>r * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const value = dotQ6_K(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8);
-      store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
+    const i1 = min(n, i0 + ROW_TILE);
+    for (let r = r0; r < r1; r++) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        const value = dotQ6_K(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8);
+        store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+      }
     }
   }
 }

@@ -130,3 +130,19 @@ export function attention(out: usize, q: usize, keys: usize, values: usize, star
     }
   }
 }
+
+/** Sum of f32 values j0..j1-1 (j0 and j1 multiples of 16): a pure read, for measuring memory bandwidth. */
+export function sum(x: usize, j0: i32, j1: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  for (let j = j0; j < j1; j += 16) {
+    const at = x + (<usize>j << 2);
+    acc0 = f32x4.add(acc0, v128.load(at));
+    acc1 = f32x4.add(acc1, v128.load(at, 16));
+    acc2 = f32x4.add(acc2, v128.load(at, 32));
+    acc3 = f32x4.add(acc3, v128.load(at, 48));
+  }
+  return sumF32x4(f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3)));
+}

@@ -7,10 +7,13 @@
   return reinterpret<f32>(reinterpret<u32>(magnitude) | ((bits & 0x8000) << 16));
 }
 
-/** Converts four F16 values zero-extended into i32 lanes to f32x4. */
-@inline export function f16x4ToF32x4(bits: v128): v128 {
-  const magnitude = f32x4.mul(i32x4.shl(v128.and(bits, i32x4.splat(0x7fff)), 13), f32x4.splat(5.192296858534828e33));
-  return v128.or(magnitude, i32x4.shl(v128.and(bits, i32x4.splat(0x8000)), 16));
+/**
+ * Converts four F16 values sign-extended into i32 lanes to f32x4 (Inf and NaN are not handled).
+ * Shifting left by 13 puts exponent and mantissa in f32 position and leaves copies of the sign in
+ * bits 28..31; clearing bits 28..30 keeps one sign bit, and the multiply by 2^112 fixes the exponent bias.
+ */
+@inline export function f16x4ToF32x4(signExtended: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shl(signExtended, 13), i32x4.splat(0x8fffffff)), f32x4.splat(5.192296858534828e33));
 }
 
 /** Sum of the four f32 lanes. */

@@ -18,6 +18,7 @@ export interface KernelExports {
   swiglu(y: number, gate: number, up: number, j0: number, j1: number): void;
   add(y: number, x: number, j0: number, j1: number): void;
   attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number): void;
+  sum(x: number, j0: number, j1: number): number;
 }
 
 /** Path of the compiled kernels, written by tools/build-wasm.js. */
@@ -64,6 +65,8 @@ export const enum Op {
   Swiglu,
   Add,
   Attention,
+  /** Read a range of f32 values and discard the sum: a memory bandwidth probe. */
+  Sum,
   /** Instantiate the module on a new memory sent through the worker's message port. */
   AddShard,
   /** Run every kernel on small zeroed inputs so V8 compiles them with its optimizing tier. */
@@ -134,6 +137,9 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
       return kernels.add(a(0), a(1), u0, u1);
     case Op.Attention:
       return kernels.attention(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    case Op.Sum:
+      kernels.sum(a(0), u0, u1);
+      return;
     default:
       throw new Error(`unknown kernel operation ${op}`);
   }
@@ -163,5 +169,6 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.swiglu(y, x, w, 0, cols);
     kernels.add(y, x, 0, cols);
     kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8);
+    kernels.sum(w, 0, cols);
   }
 }

@@ -47,3 +47,20 @@ for (const arch of ['llama', 'qwen2'] as const) {
     assert.ok(hiddenDiff <= 1e-5, `max H_1 diff ${hiddenDiff}`);
   });
 }
+
+test('llama3 scaling: HF formula equals GGUF rope_freqs', async () => {
+  const files = generateTestModel({
+    preset: 'llama-3.2-1b', hidden: 128, layers: 2, heads: 4, kvHeads: 2, intermediate: 256, vocab: 384,
+    seed: 5, out: join(folder, 'llama3'), formats: ['hf', 'gguf-f32'],
+  });
+  const hf = await openDecoder(files.hf!);
+  const gguf = await openDecoder(files.gguf['gguf-f32']!);
+  assert.ok(gguf.weights.ropeFreqs !== undefined, 'the GGUF file carries rope_freqs');
+  assert.equal(hf.weights.ropeFreqs, undefined);
+
+  // Scaled frequencies differ from plain ones only at positions in the hundreds.
+  const prompt = Array.from({ length: 600 }, (_, i) => (i * 37 + 11) % 384);
+  const diff = maxAbsDiff(new Sequence(hf).prefill(Int32Array.from(prompt))!, new Sequence(gguf).prefill(Int32Array.from(prompt))!);
+  console.log(`# llama3 at position 600: max logit diff ${diff.toExponential(2)}`);
+  assert.ok(diff <= 1e-4, `max logit diff ${diff}`);
+});

@@ -51,11 +51,14 @@ interface Run {
   logProbs: Float64Array[];
 }
 
-async function runOurs(path: string): Promise<Run> {
+async function runOurs(path: string, prompt: number[] = PROMPT, withoutScaling = false): Promise<Run> {
   const arena = new Arena();
   const model = await loadModel(path, arena);
-  const decoder = new Decoder(new ReferenceBackend(arena), model);
-  const result = generate(decoder, { promptTokens: PROMPT, sampler: greedy, maxTokens: STEPS, returnLogits: true });
+  const weights = new Map(model.weights);
+  if (withoutScaling) weights.delete('rope_freqs');
+  const config = withoutScaling ? { ...model.config, ropeScaling: null } : model.config;
+  const decoder = new Decoder(new ReferenceBackend(arena), { config, weights, path });
+  const result = generate(decoder, { promptTokens: prompt, sampler: greedy, maxTokens: STEPS, returnLogits: true });
   return { tokens: result.tokens, logProbs: result.logits!.map(logSoftmax) };
 }
 
@@ -63,10 +66,10 @@ async function runOurs(path: string): Promise<Run> {
  * Feeds llama.cpp the prompt followed by `forced` (our generated tokens, teacher forcing) and returns
  * its greedy choice and log-probabilities at each of our steps.
  */
-async function runLlamaCpp(path: string, vocabSize: number, forced: number[]): Promise<Run> {
+async function runLlamaCpp(path: string, vocabSize: number, forced: number[], prompt: number[] = PROMPT): Promise<Run> {
   const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
   const context = await model.createContext({
-    contextSize: 128,
+    contextSize: prompt.length + STEPS + 64,
     threads: 1,
     flashAttention: false,
     experimentalKvCacheKeyType: 'F32',
@@ -76,12 +79,12 @@ async function runLlamaCpp(path: string, vocabSize: number, forced: number[]): P
     const sequence = context.getSequence();
     // Temperature 0 (the default) samples greedily and keeps the logits of the whole vocabulary.
     const next = { generateNext: { token: true, probabilities: true } };
-    const ids = [...PROMPT, ...forced.slice(0, STEPS - 1)];
-    const input = ids.map((id, i) => (i >= PROMPT.length - 1 ? ([id as Token, next] as [Token, typeof next]) : (id as Token)));
+    const ids = [...prompt, ...forced.slice(0, STEPS - 1)];
+    const input = ids.map((id, i) => (i >= prompt.length - 1 ? ([id as Token, next] as [Token, typeof next]) : (id as Token)));
     const output = await sequence.controlledEvaluate(input);
     const tokens: number[] = [];
     const logProbs: Float64Array[] = [];
-    for (let i = PROMPT.length - 1; i < ids.length; i++) {
+    for (let i = prompt.length - 1; i < ids.length; i++) {
       const result = output[i]!.next;
       const row = new Float64Array(vocabSize).fill(-Infinity);
       for (const [id, p] of result.probabilities!) row[id] = Math.log(p);
@@ -137,3 +140,22 @@ for (const arch of ['llama', 'qwen2'] as const) {
     });
   }
 }
+
+test('llama3 rope scaling matches llama.cpp', async () => {
+  // Llama 3.2's rotary settings on a tiny model. Frequencies with wavelengths above 2048 are
+  // scaled, which shows only at positions in the hundreds, hence the long prompt.
+  const files = generateTestModel({
+    preset: 'llama-3.2-1b', hidden: 128, layers: 2, heads: 4, kvHeads: 2, intermediate: 256, vocab: 384,
+    seed: 3, out: join(folder, 'llama3-rope'), formats: ['gguf-f32'],
+  });
+  const path = files.gguf['gguf-f32']!;
+  const prompt = Array.from({ length: 700 }, (_, i) => (i * 37 + 11) % 384);
+  const ours = await runOurs(path, prompt);
+  const unscaled = await runOurs(path, prompt, true);
+  const theirs = await runLlamaCpp(path, files.config.vocabSize, ours.tokens, prompt);
+  const diff = maxLogProbDiff(ours.logProbs[0], theirs.logProbs[0]);
+  const unscaledDiff = maxLogProbDiff(unscaled.logProbs[0], theirs.logProbs[0]);
+  console.log(`# llama3 rope at position 700: max log-prob diff ${diff.toExponential(1)}, without scaling ${unscaledDiff.toExponential(1)}`);
+  assert.ok(diff <= 1e-4, `max log-prob diff ${diff}`);
+  assert.ok(unscaledDiff > 1e-2, `dropping the scaling should change the logits, max diff ${unscaledDiff}`);
+});

@@ -5,7 +5,7 @@ import type { Decoder, ForwardObserver } from './forward.js';
 import { addedRows, type Injection, type PositionMode } from './injection.js';
 import { Sequence } from './sequence.js';
 
-/** Picks the next token from logits [V]; temperature 0 samplers take the argmax. */
+/** Next-token picker over logits [V]; a temperature-0 sampler returns the argmax. */
 export interface TokenSampler {
   sample(logits: Float32Array): number;
 }
@@ -25,9 +25,9 @@ export interface GenerateRequest {
   decode?: (ids: number[]) => string;
   /** Called with each returned token as soon as it is chosen. */
   onToken?: (token: number) => void;
-  /** Keep the logits [V] of every step. */
+  /** Whether to return the logits [V] of every step. */
   returnLogits?: boolean;
-  /** Record H_layer of the generated tokens (see GenerateResult.recorded). */
+  /** Layer whose input H_layer is recorded for the generated tokens (see GenerateResult.recorded). */
   record?: { layer: number };
   /** Extra observer of every forward call, for tests and tools. */
   observer?: ForwardObserver;

@@ -78,7 +78,7 @@ export function createRandomModel(arena: Arena, options: RandomModelOptions = {}
   return { config: { ...config, tieWordEmbeddings: !options.separateOutput }, weights, path: 'random model' };
 }
 
-/** Standard normal samples from a mulberry32 generator and the Box-Muller transform. */
+/** Returns a source of standard normal samples: mulberry32 uniforms through the Box-Muller transform. */
 function seededNormal(seed: number): () => number {
   let state = seed >>> 0;
   const uniform = (): number => {

@@ -56,7 +56,7 @@ export function loadCrv(path: string, config: ModelConfig, modelSha256?: string)
   const file = readSafetensors(path);
   const info = file.tensors.get(CRV_TENSOR);
   if (info === undefined) {
-    throw new InputError(`${path}: no tensor '${CRV_TENSOR}' found; is this a CRV file written by \`nir capture\`?`, {
+    throw new InputError(`${path}: no tensor '${CRV_TENSOR}' found. Is this a CRV file written by \`nir capture\`?`, {
       source: path,
       expected: `a tensor '${CRV_TENSOR}'`,
       found: [...file.tensors.keys()].slice(0, 5).join(', ') || 'no tensors',

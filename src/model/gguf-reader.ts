@@ -22,9 +22,9 @@ import { GGML_TYPE_LAYOUT, GgmlType } from './types.js';
 export const GGUF_LIMITS = {
   maxTensors: 65_536,
   maxMetadataEntries: 65_536,
-  /** Longest string in bytes; chat templates are the longest strings in real files (tens of KB). */
+  /** Maximum string length in bytes. Chat templates, the longest strings in real files, take tens of KB. */
   maxStringBytes: 16 * 1024 * 1024,
-  /** Longest array; the largest real ones are vocabularies and merge lists (a few hundred thousand). */
+  /** Maximum array length. The largest real arrays, vocabularies and merge lists, have a few hundred thousand items. */
   maxArrayLength: 16 * 1024 * 1024,
   maxArrayNesting: 4,
   maxDims: 4,
@@ -219,6 +219,7 @@ function readTensorInfo(cursor: HeaderCursor, index: number): RawTensorInfo {
   if (!Number.isSafeInteger(elements)) {
     throw new ModelFileError(cursor.path, `tensor '${name}' to have at most ${Number.MAX_SAFE_INTEGER} elements`, `dims [${dims.join(', ')}]`);
   }
+
   const typeAt = cursor.position;
   const type = cursor.u32(`type of tensor '${name}'`);
   const layout = GGML_TYPE_LAYOUT[type as GgmlType];
@@ -228,6 +229,7 @@ function readTensorInfo(cursor: HeaderCursor, index: number): RawTensorInfo {
   if (dims[0] % layout.blockSize !== 0) {
     throw new ModelFileError(cursor.path, `the first dimension of ${layout.name} tensor '${name}' to be a multiple of ${layout.blockSize}`, `${dims[0]}`);
   }
+
   const relativeOffset = cursor.count(`data offset of tensor '${name}'`, cursor.fileSize, 'the file size');
   const nbytes = (elements / layout.blockSize) * layout.blockBytes;
   return { name, dims, type: type as GgmlType, relativeOffset, nbytes };

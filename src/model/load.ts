@@ -34,7 +34,7 @@ export interface LoadedModel {
   hashFiles(): Promise<string>;
 }
 
-/** Where one tensor's bytes are in which file, and its element type there. */
+/** Location (file and byte range) and stored element type of one tensor. */
 interface TensorSource {
   readonly name: TensorName;
   readonly file: string;

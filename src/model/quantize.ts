@@ -14,7 +14,7 @@ function writeF16(out: Uint8Array, at: number, value: number): number {
 }
 
 function clamp(value: number, low: number, high: number): number {
-  return value < low ? low : value > high ? high : value;
+  return Math.min(high, Math.max(low, value));
 }
 
 function quantizeQ8_0(src: Float32Array, out: Uint8Array): void {
@@ -114,8 +114,9 @@ function quantizeQ6_K(src: Float32Array, out: Uint8Array): void {
       const step = d * sc;
       for (let j = 0; j < 16; j++) q[16 * s + j] = step === 0 ? 32 : clamp(Math.round(src[b + 16 * s + j] / step), -32, 31) + 32;
     }
-    // Each half of 128 values: ql holds low nibbles of values l and l + 64 (bytes 0..31) and of
-    // l + 32 and l + 96 (bytes 32..63); qh holds the top 2 bits of the four values l + 32k.
+    // In each half of 128 values, ql bytes 0..31 contain the low nibbles of values l and l + 64,
+    // and bytes 32..63 those of l + 32 and l + 96. qh byte l contains the top 2 bits of the
+    // four values l + 32k.
     for (let half = 0; half < 2; half++) {
       const ql = at + 64 * half;
       const qh = at + 128 + 32 * half;

@@ -64,8 +64,10 @@ function readJson(path: string): Record<string, unknown> {
 
 /** Returns the id of a special token given as a string or as an AddedToken object. */
 function tokenId(token: unknown, ids: Map<string, number>): number | null {
-  const content = typeof token === 'string' ? token : typeof token === 'object' && token !== null ? (token as { content?: unknown }).content : undefined;
-  return typeof content === 'string' ? ids.get(content) ?? null : null;
+  let content: unknown = token;
+  if (typeof token === 'object' && token !== null) content = (token as { content?: unknown }).content;
+  if (typeof content !== 'string') return null;
+  return ids.get(content) ?? null;
 }
 
 function hfTokenizerFacts(tokenizerJson: string, tokenizerConfig?: string): TokenizerFacts {

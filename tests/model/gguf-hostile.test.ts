@@ -15,7 +15,7 @@ import { assertModelFileError, scratchDir } from './helpers.js';
 const dir = scratchDir('gguf-hostile');
 let counter = 0;
 
-/** A valid file with one metadata string and tensors 'alpha' (F32 [32, 2]) and 'beta' (F32 [4]). */
+/** Writes a valid file with one metadata string, tensors 'alpha' (F32 [32, 2]) and 'beta' (F32 [4]), and returns its bytes. */
 function validFile(): Buffer {
   const path = join(dir, 'valid.gguf');
   writeGguf(path, {

@@ -105,12 +105,34 @@ test('llama.cpp loads GGUF v2 and SentencePiece vocabularies', async () => {
   const spm = generateTestModel({ seed: 4, out: join(dir, 'spm'), layers: 1, vocab: 512, formats: ['gguf-f32'], tokenizer: 'spm' });
   await withModel(spm.gguf['gguf-f32']!, async (model) => {
     const tokens = model.tokenize('the function returns', false).map(Number);
-    assert.ok(tokens.length > 0 && tokens.length < 'the function returns'.length, `pieces merge: ${tokens.join(' ')}`);
+    assert.ok(tokens.length > 0, 'text gives tokens');
+    assert.ok(tokens.length < 'the function returns'.length, `pieces merge: ${tokens.join(' ')}`);
     // A character outside the training text falls back to byte tokens <0x..> (ids 3..258), after
     // the "\u2581" piece that llama.cpp prepends as SentencePiece's dummy prefix.
     const bytes = model.tokenize('€', false).map(Number);
     assert.deepEqual(bytes.slice(-3), [...new TextEncoder().encode('€')].map((b) => 3 + b));
     const probabilities = await nextTokenProbabilities(model, tokens, spm.config.vocabSize);
     assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+  });
+});
+
+test('greedy decoding does not repeat one token', async () => {
+  await withModel(files.gguf['gguf-f32']!, async (model) => {
+    const context = await model.createContext({ contextSize: 128, batchSize: 128, threads: 1 });
+    try {
+      const sequence = context.getSequence();
+      const generated: number[] = [];
+      let input = model.tokenize('def add(a, b):', false);
+      for (let step = 0; step < 16; step++) {
+        const last = input.length - 1;
+        const output = await sequence.controlledEvaluate(input.map((token, i) => (i === last ? [token, { generateNext: { token: true, options: { temperature: 0 } } }] : token)));
+        const next = output[last]!.next.token!;
+        generated.push(Number(next));
+        input = [next];
+      }
+      assert.ok(new Set(generated).size >= 8, `greedy tokens ${generated.join(' ')}`);
+    } finally {
+      await context.dispose();
+    }
   });
 });

@@ -69,7 +69,9 @@ test('Q8_0 block layout by hand', () => {
 });
 
 test('Q4_0 block layout by hand', () => {
-  const values = Float32Array.from({ length: 32 }, (_, i) => (i === 0 ? -8 : i === 16 ? 7 : 0));
+  const values = new Float32Array(32);
+  values[0] = -8;
+  values[16] = 7;
   const block = quantize(GgmlType.Q4_0, values);
   assert.equal(block.length, 18);
   // The extreme value -8 sets d = -8 / -8 = 1; byte j packs value j (low) and value j + 16 (high).

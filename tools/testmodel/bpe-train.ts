@@ -2,7 +2,7 @@
 // vocabularies. Ties between equally frequent pairs go to the lexicographically smaller pair, so
 // training is deterministic.
 
-/** GPT-2's pre-tokenizer pattern, as used by tokenizer.json Split and llama.cpp's "gpt2" pre-tokenizer. */
+/** GPT-2's pre-tokenizer pattern, as used by tokenizer.json Split and llama.cpp's "gpt-2" pre-tokenizer. */
 export const GPT2_SPLIT_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /**

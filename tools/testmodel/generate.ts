@@ -71,7 +71,7 @@ export function testModelConfig(options: Omit<TestModelOptions, 'out' | 'formats
     numLayers: options.layers ?? preset.numLayers,
     numHeads,
     numKvHeads: options.kvHeads ?? preset.numKvHeads,
-    headDim: hiddenSize / numHeads,
+    headDim: Math.floor(hiddenSize / numHeads),
     rmsNormEps: preset.rmsNormEps,
     ropeTheta: preset.ropeTheta,
     ropeScaling: preset.ropeScaling,
@@ -129,6 +129,13 @@ function integer(name: string, value: string | undefined): number | undefined {
   return parsed;
 }
 
+function tieOption(tie: boolean | undefined, noTie: boolean | undefined): boolean | undefined {
+  if (tie && noTie) throw new RangeError('--tie and --no-tie exclude each other');
+  if (tie) return true;
+  if (noTie) return false;
+  return undefined;
+}
+
 function main(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
@@ -157,7 +164,7 @@ function main(argv: string[]): number {
     heads: integer('heads', values.heads),
     kvHeads: integer('kv-heads', values['kv-heads']),
     vocab: integer('vocab', values.vocab),
-    tieEmbeddings: values.tie ? true : values['no-tie'] ? false : undefined,
+    tieEmbeddings: tieOption(values.tie, values['no-tie']),
     seed: integer('seed', values.seed) ?? 1,
     out: resolve(values.out),
     formats: (values.formats ?? 'hf,gguf-f32').split(',').map((f) => f.trim()) as OutputFormat[],

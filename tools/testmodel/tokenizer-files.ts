@@ -118,6 +118,7 @@ export function bpeGgufMetadata(vocab: BpeVocabulary): [string, GgufEntry][] {
   const types = vocab.tokens.map((_, id) => (id >= vocab.firstSpecialId ? TOKEN_TYPE.control : TOKEN_TYPE.normal));
   return [
     ['tokenizer.ggml.model', gguf.str('gpt2')],
+    // llama.cpp knows this pre-tokenizer as "gpt-2" and rejects "gpt2".
     ['tokenizer.ggml.pre', gguf.str('gpt-2')],
     ['tokenizer.ggml.tokens', gguf.array(GgufValueType.STRING, vocab.tokens)],
     ['tokenizer.ggml.token_type', gguf.array(GgufValueType.INT32, types)],
@@ -145,11 +146,13 @@ export function spmGgufMetadata(vocabSize: number): [string, GgufEntry][] {
     types.push(TOKEN_TYPE.byte);
     scores.push(0);
   }
+
   const words = sentencePieceWords(SAMPLE_TEXT);
   const characters = [...new Set(words.flat())].sort();
   const budget = vocabSize - tokens.length - characters.length;
   if (budget < 0) throw new RangeError(`vocabulary size ${vocabSize} is below the minimum ${tokens.length + characters.length} of the SentencePiece test vocabulary`);
   const merges = learnMerges(words, budget);
+
   characters.forEach((character, i) => {
     tokens.push(character);
     types.push(TOKEN_TYPE.normal);
@@ -168,6 +171,7 @@ export function spmGgufMetadata(vocabSize: number): [string, GgufEntry][] {
     types.push(TOKEN_TYPE.control);
     scores.push(0);
   }
+
   return [
     ['tokenizer.ggml.model', gguf.str('llama')],
     ['tokenizer.ggml.tokens', gguf.array(GgufValueType.STRING, tokens)],

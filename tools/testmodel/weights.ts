@@ -1,6 +1,6 @@
-// Random weights of a test model. Every tensor has its own seeded stream, values are rounded to
-// BF16 precision so that F32, BF16 and the Hugging Face files hold exactly the same numbers, and
-// rows are produced in chunks so that large presets never need a whole tensor in memory.
+// Random weights of a test model. Every tensor has its own seeded stream. Values are rounded to
+// BF16 precision, so F32, BF16 and the Hugging Face files contain exactly the same numbers. Rows
+// are produced in chunks, so large presets never need a whole tensor in memory.
 
 import { bf16ToF32, f32ToBf16 } from '../../src/kernels/reference/half.js';
 import type { ModelConfig, TensorName } from '../../src/model/types.js';
@@ -20,10 +20,10 @@ export interface TensorPlan {
 const CHUNK_VALUES = 1 << 22;
 
 /**
- * Plans every tensor with its scale. Matrices use std 1/sqrt(cols) so that activations keep
- * their size; untied embeddings use std 1 so that the current token is visible in the residual
- * stream; the output matrix uses 3/sqrt(d) so that logits spread over a few units and greedy
- * decoding does not settle on one token.
+ * Plans every tensor with its scale. Matrices use std 1/sqrt(cols), so activations keep their
+ * size. Untied embeddings use std 1, so the current token is visible in the residual stream. The
+ * output matrix uses 3/sqrt(d), so logits spread over a few units and greedy decoding does not
+ * settle on one token.
  */
 export function planTensors(config: ModelConfig): TensorPlan[] {
   const plans: TensorPlan[] = [];
@@ -33,7 +33,7 @@ export function planTensors(config: ModelConfig): TensorPlan[] {
     // A tied table is also the output matrix. With std 1 each token's own logit would dominate
     // and greedy decoding would repeat the input token at once.
     // NOTE: even at this scale, greedy decoding of tied test models (qwen2 by default) can settle
-    // on one token after 5 to 10 steps; untied models did not in 16 steps (llama.cpp, seed 1).
+    // on one token after 5 to 10 steps. Untied models did not in 16 steps (llama.cpp, seed 1).
     if (name === 'token_embd') std = config.tieWordEmbeddings ? 1 / Math.sqrt(cols) : 1;
     else if (name === 'output') std = 3 / Math.sqrt(cols);
     else if (name.endsWith('_norm')) {
@@ -67,9 +67,9 @@ export function* tensorChunks(plan: TensorPlan, seed: number, rowMultiple = 1): 
 }
 
 /**
- * Reorders the rows of a Q or K chunk the way llama.cpp's converter does for `llama` GGUFs: in
- * each head, Hugging Face row (half * hd/2 + i) moves to row (2i + half), so that rotating
- * adjacent pairs equals Hugging Face's rotate_half. `values` holds whole heads.
+ * Reorders the rows of a Q or K chunk the way llama.cpp's converter does for `llama` GGUFs. In
+ * each head, Hugging Face row (half * hd/2 + i) moves to row (2i + half). Rotating adjacent pairs
+ * then equals Hugging Face's rotate_half. `values` contains whole heads.
  */
 export function permuteForInterleavedRope(values: Float32Array, cols: number, headDim: number): Float32Array {
   const out = new Float32Array(values.length);

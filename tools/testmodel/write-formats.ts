@@ -99,7 +99,8 @@ const FILE_TYPE: Readonly<Record<GgmlType, number>> = {
 
 /**
  * Returns the type a matrix of `cols` columns is stored in: the requested one when its block
- * divides the row, else Q8_0, else F32 (llama.cpp's quantizer falls back the same way).
+ * divides the row, else Q8_0, else F32. llama-quantize also falls back to a 32-value block type
+ * for rows that K-quant blocks do not divide.
  */
 export function matrixType(requested: GgmlType, cols: number): GgmlType {
   for (const type of [requested, GgmlType.Q8_0, GgmlType.F32]) if (cols % GGML_TYPE_LAYOUT[type].blockSize === 0) return type;

@@ -32,10 +32,13 @@ const SNIPPETS: { name: string; code: string }[] = [
   { name: 'null byte', code: 'x = 1\u0000\n' },
 ];
 
+/** The interpreter behind `python3`, resolved once because a version-manager shim costs a shell per start. */
+const PYTHON = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim() || 'python3';
+
 /** Verdict of compile() in a fresh interpreter: true when it compiles. */
 function cpythonCompiles(code: string): boolean {
   const script = 'import sys\ntry:\n    compile(sys.stdin.buffer.read().decode("utf-8"), "<snippet>", "exec")\nexcept (SyntaxError, ValueError):\n    sys.exit(3)\n';
-  const result = spawnSync('python3', ['-c', script], { input: code });
+  const result = spawnSync(PYTHON, ['-c', script], { input: code });
   assert.ok(result.status === 0 || result.status === 3, `python3 failed: ${result.stderr}`);
   return result.status === 0;
 }

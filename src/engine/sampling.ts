@@ -6,11 +6,11 @@ import { InputError } from '../util/errors.js';
 export interface SamplerOptions {
   /** 0 or undefined selects greedy argmax. Logits are divided by it before the softmax. */
   readonly temperature?: number;
-  /** Keep only the k most likely tokens; 0 or undefined keeps all. */
+  /** Keep only the k most likely tokens. 0 or undefined keeps all. */
   readonly topK?: number;
   /** Keep the smallest set of most likely tokens whose probabilities sum to at least topP, in (0, 1]. */
   readonly topP?: number;
-  /** 32-bit unsigned seed; a random one is drawn when undefined and stored in Sampler.seed. */
+  /** 32-bit unsigned seed. When it is undefined, a random seed is drawn and stored in Sampler.seed. */
   readonly seed?: number;
 }
 
@@ -84,7 +84,7 @@ function validateOptions(options: SamplerOptions): Required<Omit<SamplerOptions,
   return { temperature, topK, topP, seed };
 }
 
-/** Index of the largest logit, the lowest index on ties; NaN never wins. */
+/** Returns the index of the largest logit, the lowest index on ties. NaN never wins. */
 export function argmax(logits: Float32Array): number {
   let best = -1;
   let bestValue = -Infinity;
@@ -100,19 +100,101 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** Candidate ids in descending logit order, the lower id first on ties. */
+/** Sorts candidate ids by descending logit, the lower id first on ties. */
 function sortByLogit(ids: number[], logits: Float32Array): number[] {
   return ids.sort((x, y) => logits[y] - logits[x] || x - y);
 }
 
-/** The k ids with the largest logits, sorted; k is at most the vocabulary size. */
-function topKIds(logits: Float32Array, k: number): number[] {
-  // Only ids at or above the k-th largest value can be in the top k, so the sort stays small.
-  const values = Float32Array.from(logits).sort();
-  const threshold = values[values.length - k];
+/**
+ * Finds the cut of a descending ranking: the value `boundary` such that the ids above it,
+ * plus the first `boundaryCount` ids equal to it, are the fewest top ids whose weights
+ * (indexed by id) sum to at least `need`. Runs a three-way quickselect, O(V) on average.
+ */
+function selectBoundary(values: Float32Array, weights: Float64Array, need: number): { boundary: number; boundaryCount: number } {
+  const ids = new Int32Array(values.length);
+  for (let i = 0; i < ids.length; i++) ids[i] = i;
+  let lo = 0;
+  let hi = ids.length;
+  let remaining = need;
+  for (;;) {
+    // Median of three positions as the pivot keeps sorted inputs from the quadratic case.
+    const first = values[ids[lo]];
+    const middle = values[ids[(lo + hi) >> 1]];
+    const last = values[ids[hi - 1]];
+    const pivot = Math.max(Math.min(first, middle), Math.min(Math.max(first, middle), last));
+
+    // Partition [lo, hi) into greater | equal | less than the pivot.
+    let greaterEnd = lo;
+    let lessStart = hi;
+    let i = lo;
+    let greaterWeight = 0;
+    while (i < lessStart) {
+      const id = ids[i];
+      const value = values[id];
+      if (value > pivot) {
+        ids[i] = ids[greaterEnd];
+        ids[greaterEnd] = id;
+        greaterWeight += weights[id];
+        greaterEnd++;
+        i++;
+      } else if (value < pivot) {
+        lessStart--;
+        ids[i] = ids[lessStart];
+        ids[lessStart] = id;
+      } else {
+        i++;
+      }
+    }
+
+    if (greaterWeight >= remaining && greaterEnd > lo) {
+      hi = greaterEnd;
+      continue;
+    }
+    const equalCount = lessStart - greaterEnd;
+    const pivotWeight = weights[ids[greaterEnd]];
+    if (greaterWeight + equalCount * pivotWeight >= remaining || lessStart === hi) {
+      const needed = pivotWeight > 0 ? Math.ceil((remaining - greaterWeight) / pivotWeight) : equalCount;
+      return { boundary: pivot, boundaryCount: Math.min(equalCount, Math.max(1, needed)) };
+    }
+    remaining -= greaterWeight + equalCount * pivotWeight;
+    lo = lessStart;
+  }
+}
+
+/** Returns, in ascending id order, the ids above the boundary and the first `boundaryCount` ids on it. */
+function idsAboveBoundary(values: Float32Array, boundary: number, boundaryCount: number): number[] {
   const ids: number[] = [];
-  for (let i = 0; i < logits.length; i++) if (logits[i] >= threshold) ids.push(i);
-  return sortByLogit(ids, logits).slice(0, k);
+  let onBoundary = boundaryCount;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] > boundary) {
+      ids.push(i);
+    } else if (values[i] === boundary && onBoundary > 0) {
+      ids.push(i);
+      onBoundary--;
+    }
+  }
+  return ids;
+}
+
+/** Returns the k ids with the largest logits, sorted, the lower id first on ties. */
+function topKIds(scaled: Float32Array, k: number): number[] {
+  const { boundary, boundaryCount } = selectBoundary(scaled, new Float64Array(scaled.length).fill(1), k);
+  return sortByLogit(idsAboveBoundary(scaled, boundary, boundaryCount), scaled);
+}
+
+/**
+ * Returns the nucleus in ascending id order: the most likely ids whose probabilities first
+ * reach topP of the total, the lower ids first among equal logits.
+ */
+function nucleusIds(scaled: Float32Array, topP: number): number[] {
+  const weights = new Float64Array(scaled.length);
+  let total = 0;
+  for (let i = 0; i < scaled.length; i++) {
+    weights[i] = Math.exp(scaled[i]);
+    total += weights[i];
+  }
+  const { boundary, boundaryCount } = selectBoundary(scaled, weights, topP * total);
+  return idsAboveBoundary(scaled, boundary, boundaryCount);
 }
 
 class SeededSampler implements Sampler {
@@ -144,16 +226,16 @@ class SeededSampler implements Sampler {
     if (effectiveTopK === 0 && topP === 1) return this.drawFromAll(scaled);
 
     let ids: number[];
-    let total: number;
     if (effectiveTopK > 0) {
       ids = topKIds(scaled, effectiveTopK);
-      total = ids.reduce((sum, id) => sum + Math.exp(scaled[id]), 0);
+      if (topP < 1) {
+        const topWeights = ids.map((id) => Math.exp(scaled[id]));
+        ids = ids.slice(0, nucleusLength(topWeights, topP));
+      }
     } else {
-      ({ ids, total } = this.nucleusCandidates(scaled, topP));
+      ids = nucleusIds(scaled, topP);
     }
-    const weights = ids.map((id) => Math.exp(scaled[id]));
-    const kept = topP < 1 ? nucleusLength(weights, topP, total) : ids.length;
-    return ids[this.drawIndex(weights.slice(0, kept))];
+    return ids[this.drawIndex(ids.map((id) => Math.exp(scaled[id])))];
   }
 
   /** Draws from the softmax over all ids without sorting. */
@@ -172,27 +254,6 @@ class SeededSampler implements Sampler {
     return last;
   }
 
-  /**
-   * Sorted ids that surely contain the nucleus: all ids above a cutoff under the maximum,
-   * lowered until the ids above it hold at least topP of the probability mass.
-   */
-  private nucleusCandidates(scaled: Float32Array, topP: number): { ids: number[]; total: number } {
-    let total = 0;
-    for (let i = 0; i < scaled.length; i++) total += Math.exp(scaled[i]);
-    for (const cutoff of [4, 8, 16, 32]) {
-      const ids: number[] = [];
-      let mass = 0;
-      for (let i = 0; i < scaled.length; i++) {
-        if (scaled[i] >= -cutoff) {
-          ids.push(i);
-          mass += Math.exp(scaled[i]);
-        }
-      }
-      if (mass >= topP * total) return { ids: sortByLogit(ids, scaled), total };
-    }
-    return { ids: sortByLogit(Array.from(scaled.keys()), scaled), total };
-  }
-
   private drawIndex(weights: number[]): number {
     const total = weights.reduce((sum, weight) => sum + weight, 0);
     let target = this.uniform() * total;
@@ -204,11 +265,9 @@ class SeededSampler implements Sampler {
   }
 }
 
-/**
- * Number of leading (most likely) candidates whose probabilities first reach topP; at least 1.
- * `total` is the mass of all tokens that passed top-k, which may exceed the sum of `sortedWeights`.
- */
-function nucleusLength(sortedWeights: number[], topP: number, total: number): number {
+/** Returns how many leading (most likely) weights first reach topP of their sum; at least 1. */
+function nucleusLength(sortedWeights: number[], topP: number): number {
+  const total = sortedWeights.reduce((sum, weight) => sum + weight, 0);
   let cumulative = 0;
   for (let i = 0; i < sortedWeights.length; i++) {
     cumulative += sortedWeights[i];
@@ -217,7 +276,7 @@ function nucleusLength(sortedWeights: number[], topP: number, total: number): nu
   return sortedWeights.length;
 }
 
-/** Creates a sampler; raises InputError naming the value for an invalid option. */
+/** Creates a sampler. Raises InputError naming the value of an invalid option. */
 export function createSampler(options: SamplerOptions = {}): Sampler {
   const { temperature, topK, topP, seed } = validateOptions(options);
   return new SeededSampler({ temperature, topK, topP }, seed ?? randomInt(0, 0xffffffff));

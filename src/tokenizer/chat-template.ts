@@ -66,7 +66,7 @@ export class ChatTemplate {
 
 /** Raises the error for a model without a chat template when chat formatting was requested. */
 export function missingChatTemplateError(source: string): InputError {
-  return new InputError(`${source}: the model has no chat template, so --chat cannot format the prompt`, {
+  return new InputError(`${source}: the model has no chat template, so --chat cannot format the prompt; pass the prompt as plain text with --prompt and without --chat`, {
     source,
     expected: 'a chat template in tokenizer_config.json or tokenizer.chat_template',
     found: 'none',

@@ -62,6 +62,30 @@ export interface GgufVocab {
 
 type Metadata = Map<string, unknown>;
 
+/**
+ * Returns the plain value of a metadata entry. Accepts the typed form of the GGUF reader
+ * ({ type, value } with arrays as { itemType, items }) and plain values alike.
+ */
+function plainValue(raw: unknown): unknown {
+  let value = raw;
+  if (value !== null && typeof value === 'object' && 'type' in value && 'value' in value && typeof value.type === 'number') {
+    value = value.value;
+  }
+  if (value !== null && typeof value === 'object' && 'itemType' in value && 'items' in value) {
+    value = value.items;
+  }
+  return value;
+}
+
+/** Wraps the metadata so every lookup returns a plain value. */
+function plainMetadata(metadata: Metadata): Metadata {
+  const out: Metadata = new Map();
+  for (const key of metadata.keys()) {
+    if (key.startsWith('tokenizer.')) out.set(key, plainValue(metadata.get(key)));
+  }
+  return out;
+}
+
 function optionalString(metadata: Metadata, key: string, source: string): string | undefined {
   const value = metadata.get(key);
   if (value === undefined) return undefined;
@@ -187,7 +211,8 @@ function endOfTurnIds(metadata: Metadata, tokenToId: ReadonlyMap<string, number>
 }
 
 /** Reads the vocabulary of a GGUF file from its metadata; `source` names the file in errors. */
-export function readGgufVocab(metadata: Metadata, source: string): GgufVocab {
+export function readGgufVocab(rawMetadata: Metadata, source: string): GgufVocab {
+  const metadata = plainMetadata(rawMetadata);
   const model = vocabModel(metadata, source);
   const { tokens, tokenToId } = readTokens(metadata, source);
   const vocabSize = tokens.length;

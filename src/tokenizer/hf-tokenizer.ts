@@ -47,7 +47,7 @@ function readJsonObject(path: string): JsonObject {
   return value as JsonObject;
 }
 
-/** Text of a special token entry in tokenizer_config.json: a string or { content }. */
+/** Returns the text of a special-token entry in tokenizer_config.json, which is a string or { content }. */
 function tokenText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object' && typeof (value as JsonObject).content === 'string') {
@@ -56,7 +56,7 @@ function tokenText(value: unknown): string | null {
   return null;
 }
 
-/** The default chat template of tokenizer_config.json: a string, or a list of named templates. */
+/** Returns the default chat template of tokenizer_config.json, which stores a string or a list of named templates. */
 function chatTemplateText(config: JsonObject, path: string): string | null {
   const value = config.chat_template;
   if (value === undefined || value === null) return null;
@@ -71,6 +71,19 @@ function chatTemplateText(config: JsonObject, path: string): string | null {
 function idList(value: unknown): number[] {
   const list = Array.isArray(value) ? value : [value];
   return list.filter((id): id is number => Number.isInteger(id) && id >= 0);
+}
+
+/** Finds the ids that the post-processor adds before and after a text by encoding a probe both ways. */
+function postProcessorIds(impl: HfTokenizerImpl, source: string): { prefix: number[]; suffix: number[] } {
+  const probe = 'a';
+  const plain = impl.encode(probe, { add_special_tokens: false }).ids;
+  const full = impl.encode(probe, { add_special_tokens: true }).ids;
+  for (let start = 0; start + plain.length <= full.length; start++) {
+    if (plain.every((id: number, i: number) => full[start + i] === id)) {
+      return { prefix: full.slice(0, start), suffix: full.slice(start + plain.length) };
+    }
+  }
+  throw new ModelFileError(source, 'a post-processor that keeps the text tokens in order', `${JSON.stringify(full)} around ${JSON.stringify(plain)}`);
 }
 
 class HfTokenizer implements Tokenizer {
@@ -91,6 +104,8 @@ class HfTokenizer implements Tokenizer {
     fields: { bosId: number | null; eosId: number | null; eotIds: number[]; addBos: boolean; chatTemplate: string | null; vocabSize: number },
     private readonly bosText: string,
     private readonly eosText: string,
+    /** Ids the post-processor puts around a text, applied by hand because the tokenizer without special tokens cannot. */
+    private readonly specialAround: { prefix: number[]; suffix: number[] },
   ) {
     this.vocabSize = fields.vocabSize;
     this.bosId = fields.bosId;
@@ -104,9 +119,9 @@ class HfTokenizer implements Tokenizer {
   encode(text: string, options: EncodeOptions = {}): number[] {
     if (typeof text !== 'string') throw new InputError(`encode expects a string, found ${typeof text}`);
     const impl = options.parseSpecial ? this.withSpecial : this.withoutSpecial;
-    // The post-processor adds BOS/EOS; it is asked for only with addSpecial.
-    const ids = impl.encode(text, { add_special_tokens: options.addSpecial ?? false }).ids;
-    return ids;
+    const ids = text === '' ? [] : impl.encode(text, { add_special_tokens: false }).ids;
+    if (!options.addSpecial) return ids;
+    return [...this.specialAround.prefix, ...ids, ...this.specialAround.suffix];
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
@@ -172,14 +187,9 @@ export function createHfTokenizer(files: Extract<TokenizerFiles, { kind: 'hf' }>
     if (END_OF_GENERATION_TEXTS.has(token.content)) eotIds.add(token.id);
   }
 
+  const specialAround = postProcessorIds(withSpecial, files.tokenizerJson);
   // add_bos_token is explicit in older configs; otherwise the post-processor decides.
-  let addBos: boolean;
-  if (typeof config.add_bos_token === 'boolean') {
-    addBos = config.add_bos_token;
-  } else {
-    const probe = withSpecial.encode('a', { add_special_tokens: true }).ids;
-    addBos = bosId !== null && probe[0] === bosId;
-  }
+  const addBos = typeof config.add_bos_token === 'boolean' ? config.add_bos_token : bosId !== null && specialAround.prefix[0] === bosId;
 
   return new HfTokenizer(
     files.tokenizerJson,
@@ -195,5 +205,6 @@ export function createHfTokenizer(files: Extract<TokenizerFiles, { kind: 'hf' }>
     },
     bosText ?? (bosId !== null ? withSpecial.id_to_token(bosId) ?? '' : ''),
     eosText ?? (eosId !== null ? withSpecial.id_to_token(eosId) ?? '' : ''),
+    specialAround,
   );
 }

@@ -27,7 +27,7 @@ function llama3Style(numberRun: string): string {
   ].join('|');
 }
 
-/** How one `tokenizer.ggml.pre` value pre-tokenizes text. */
+/** Pre-tokenizer of one `tokenizer.ggml.pre` value. */
 export interface PreTokenizerSpec {
   /** Patterns applied in order; each one splits every piece left by the previous one. */
   readonly patterns: readonly string[];

@@ -6,8 +6,8 @@ import { createHfTokenizer } from './hf-tokenizer.js';
 export type { ChatMessage, ChatTemplateOptions } from './chat-template.js';
 
 /**
- * Where a model's tokenizer comes from: the metadata of its GGUF file (key -> value), or the
- * paths of a Hugging Face folder's tokenizer files. Same shape as LoadedModel['tokenizerFiles'].
+ * Source of a model's tokenizer: the metadata of its GGUF file (key -> value), or the paths
+ * of a Hugging Face folder's tokenizer files. Same shape as LoadedModel['tokenizerFiles'].
  */
 export type TokenizerFiles =
   | { readonly kind: 'gguf'; readonly metadata: Map<string, unknown>; readonly path?: string }
@@ -28,7 +28,7 @@ export interface DecodeOptions {
 export interface Tokenizer {
   encode(text: string, options?: EncodeOptions): number[];
   decode(ids: readonly number[], options?: DecodeOptions): string;
-  /** Text of one token; a token that holds part of a UTF-8 character decodes to U+FFFD. */
+  /** Decodes one token. A token that contains only part of a UTF-8 character decodes to U+FFFD. */
   decodeToken(id: number): string;
   readonly vocabSize: number;
   readonly bosId: number | null;

@@ -31,8 +31,11 @@ tbody tr:hover { background: #fafbfc; }
 td.estimate .mean { display: block; font-weight: 600; font-size: 14px; }
 td.estimate .ci, .ci { display: block; color: var(--muted); font-size: 11.5px; }
 td.estimate .n { display: block; color: #9aa1a8; font-size: 10.5px; }
+td.estimate .p { display: block; color: #555; font-size: 10.5px; }
+td.estimate .p.significant { color: var(--up); font-weight: 600; }
 td.difference.up { color: var(--up); font-weight: 600; }
 td.difference.down { color: var(--down); font-weight: 600; }
+.headline { margin-bottom: 14px; }
 .tiles { display: flex; flex-wrap: wrap; gap: 12px; }
 .tile { border: 1px solid var(--line); border-radius: 10px; padding: 10px 16px; min-width: 150px; background: #fff; box-shadow: 0 1px 2px rgba(0,0,0,0.04); }
 .tile .variant { font-weight: 650; }
@@ -43,7 +46,7 @@ td.difference.down { color: var(--down); font-weight: 600; }
 .chart-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 14px; }
 figure.chart { margin: 0; padding: 8px; border: 1px solid var(--line); border-radius: 10px; background: #fff; overflow-x: auto; }
 figure.chart svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-.figure-row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
+.figure-row { display: flex; flex-wrap: wrap; gap: 18px 28px; align-items: flex-start; }
 .figure-row > * { flex: 0 1 auto; }
 figure.chart figcaption { color: var(--muted); font-size: 12px; padding: 4px 6px 0; }
 .two-columns { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 18px; align-items: start; }
@@ -81,6 +84,7 @@ details.reasoning pre { white-space: pre-wrap; max-height: 240px; }
 .code-card header { display: flex; justify-content: space-between; align-items: center; margin-bottom: 4px; }
 .code-card .variant { font-weight: 700; }
 .code-card pre.code { max-height: 380px; }
+.sample-note { margin: 4px 0; font: 11.5px/1.4 ui-monospace, Menlo, Consolas, monospace; color: var(--fail); white-space: pre-wrap; }
 .metrics { display: flex; flex-wrap: wrap; gap: 4px; margin: 4px 0; }
 .metric { font-size: 11px; background: var(--panel); border-radius: 4px; padding: 0 6px; }
 .metric-name { color: var(--muted); }

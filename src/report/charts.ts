@@ -78,7 +78,7 @@ export function depthChartSpec(metric: string, points: DepthPoint[], references:
       mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 2 },
       encoding: {
         x: { field: 'layer', type: 'quantitative', title: 'integration layer', axis: { tickMinStep: 1, format: 'd' } },
-        y: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } },
+        y: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false }, axis: { format: '~g' } },
         color,
         order: { field: 'layer' },
         tooltip: [{ field: 'run' }, { field: 'variant' }, { field: 'mean', format: '.4~f' }, { field: 'low', format: '.4~f' }, { field: 'high', format: '.4~f' }],
@@ -97,7 +97,9 @@ export function depthChartSpec(metric: string, points: DepthPoint[], references:
 export interface TradeOffPoint {
   run: string;
   variant: string;
-  /** Integration layer; null for orig. */
+  /** `depth` for L<k> variants, which the line joins in layer order; orig and others are single points. */
+  kind: 'orig' | 'depth' | 'other';
+  /** Integration layer; null for orig and other variants. */
   layer: number | null;
   length: number;
   syntax: number;
@@ -111,17 +113,17 @@ export function tradeOffChartSpec(points: TradeOffPoint[], lengthMetric: string,
   return {
     width: 520,
     height: 300,
-    title: { text: `Trade-off: ${syntaxMetric} against ${lengthMetric}`, subtitle: 'one point per depth, line in depth order; diamond: orig' },
+    title: { text: `Trade-off: ${syntaxMetric} against ${lengthMetric}`, subtitle: 'one point per depth, line in depth order; diamond: orig, square: other variants' },
     data: { values: points },
     layer: [
-      { transform: [{ filter: 'datum.layer !== null' }], mark: { type: 'line', strokeWidth: 1.5, opacity: 0.5 }, encoding: { x, y, color, order: { field: 'layer' } } },
+      { transform: [{ filter: "datum.kind === 'depth'" }], mark: { type: 'line', strokeWidth: 1.5, opacity: 0.5 }, encoding: { x, y, color, order: { field: 'layer' } } },
       {
         mark: { type: 'point', filled: true, size: 80 },
         encoding: {
           x,
           y,
           color,
-          shape: { condition: { test: 'datum.layer === null', value: 'diamond' }, value: 'circle' },
+          shape: { field: 'kind', type: 'nominal', scale: { domain: ['depth', 'orig', 'other'], range: ['circle', 'diamond', 'square'] }, legend: null },
           tooltip: [{ field: 'run' }, { field: 'variant' }, { field: 'length', format: '.4~f' }, { field: 'syntax', format: '.4~f' }],
         },
       },
@@ -155,6 +157,32 @@ export function crvChartSpec(statistic: string, points: CrvLayerPoint[], runs: s
         encoding: { x, xOffset: { field: 'run' }, y: { field: 'mean', type: 'quantitative' }, color, tooltip: [{ field: 'run' }, { field: 'layer' }, { field: 'mean', format: '.4~f' }, { field: 'min', format: '.4~f' }, { field: 'max', format: '.4~f' }] },
       },
     ],
+  } as unknown as TopLevelSpec;
+}
+
+/** Share of one outcome among a variant's samples. */
+export interface OutcomeBar {
+  /** Row label: the variant, prefixed with the run label in a comparison. */
+  label: string;
+  outcome: string;
+  count: number;
+}
+
+/** Builds the stacked bar chart of outcome shares per variant; `colors` pairs each outcome with its color. */
+export function outcomeChartSpec(bars: OutcomeBar[], labels: string[], colors: { outcome: string; color: string }[]): TopLevelSpec {
+  return {
+    width: 460,
+    height: { step: 22 },
+    title: { text: 'Outcomes per variant', subtitle: 'share of samples' },
+    data: { values: bars },
+    mark: { type: 'bar', stroke: '#ffffff', strokeWidth: 1 },
+    encoding: {
+      y: { field: 'label', type: 'nominal', title: null, sort: labels },
+      x: { field: 'count', type: 'quantitative', stack: 'normalize', title: null, axis: { format: '%' } },
+      color: { field: 'outcome', type: 'nominal', title: null, scale: { domain: colors.map((entry) => entry.outcome), range: colors.map((entry) => entry.color) }, legend: { orient: 'bottom', columns: 4 } },
+      order: { field: 'order' },
+      tooltip: [{ field: 'label', title: 'variant' }, { field: 'outcome' }, { field: 'count' }],
+    },
   } as unknown as TopLevelSpec;
 }
 

@@ -1,4 +1,4 @@
-// Assembly of the report page from its sections. One run folder gives the study report; two
+// Assembly of the report page from its sections. One run folder gives the study report, and two
 // give the same sections for both runs plus the comparison table.
 
 import { PAGE_SCRIPT, PAGE_STYLE } from './assets.js';
@@ -6,6 +6,7 @@ import { directionClass, escapeHtml, formatDifference, formatNumber } from './fo
 import type { RunData } from './run-folder.js';
 import { renderComparisonTable } from './sections/compare.js';
 import { renderCrvSection } from './sections/crv.js';
+import { renderOutcomeChart } from './sections/outcomes.js';
 import { pickMetric, renderDepthPlots, renderTradeOffPlot } from './sections/plots.js';
 import { flattenRecord, renderProvenanceSection } from './sections/provenance.js';
 import { renderSummaryTable } from './sections/summary-table.js';
@@ -13,7 +14,7 @@ import { renderTaskBrowser } from './sections/tasks.js';
 import { findEstimate, summaryMetrics, summaryVariants } from './summary.js';
 import { ORIGINAL_VARIANT } from './variants.js';
 
-/** Blocks every request from the page: it needs none, and the run folder's text is untrusted. */
+/** Blocks every request from the page, because it needs none and the run folder's text is untrusted. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 const HEADLINE_METRICS = [/^pass(@1|_at_1|ed|_rate)?$/i, /pass/i, /^syntax/i];
@@ -30,8 +31,15 @@ export async function renderReportPage(runs: RunData[], options: ReportOptions):
   const sections: { id: string; title: string; html: string }[] = [];
 
   const headline = renderHeadline(runs[0]);
-  const summaryTables = runs.map((run, index) => renderSummaryTable(run.summary, runs.length > 1 ? `summary-table-${labels[index]}` : 'summary-table', runs.length > 1 ? `${labels[index]}: ${run.label}` : 'Mean per variant, 95% CI below, n the values behind it'));
-  sections.push({ id: 'summary', title: 'Summary', html: `${headline}${runs.length > 1 ? `<div class="two-columns">${summaryTables.join('')}</div>` : summaryTables[0]}` });
+  const summaryTables = runs.map((run, index) => {
+    const id = runs.length > 1 ? `summary-table-${labels[index]}` : 'summary-table';
+    const caption = runs.length > 1 ? `${labels[index]}: ${run.label}` : 'Mean per variant, 95% CI below, n the values behind it';
+    return renderSummaryTable(run.summary, id, caption, run.paired);
+  });
+  const outcomeChart = await renderOutcomeChart(runs, labels);
+  const tables = runs.length > 1 ? `<div class="two-columns">${summaryTables.join('')}</div>` : summaryTables[0];
+  const body = outcomeChart ? `<div class="figure-row">${tables}${outcomeChart}</div>` : tables;
+  sections.push({ id: 'summary', title: 'Summary', html: `${headline}${body}` });
   if (runs.length > 1) sections.push({ id: 'comparison', title: 'Comparison', html: renderComparisonTable(runs[0].summary, runs[1].summary, runs[0].label, runs[1].label) });
 
   sections.push({ id: 'depth', title: 'Metrics against integration depth', html: await renderDepthPlots(runs, labels) });
@@ -78,6 +86,7 @@ function renderFacts(runs: RunData[], labels: string[]): string {
     ['tasks', /^(tasks|task_count|n_tasks)$/],
     ['version', /(^|\.)(tool_)?version$/],
     ['started', /^(created|started|started_at|created_at|date)$/],
+    ['status', /^status$/],
   ];
   const facts: string[] = [];
   runs.forEach((run, index) => {
@@ -86,7 +95,7 @@ function renderFacts(runs: RunData[], labels: string[]): string {
     const found = patterns
       .map(([name, pattern]) => {
         const entry = flat.find(([key]) => pattern.test(key));
-        return entry ? `${name} <b>${escapeHtml(entry[1].slice(0, 120))}</b>` : '';
+        return entry && entry[1] !== 'null' ? `${name} <b>${escapeHtml(entry[1].slice(0, 120))}</b>` : '';
       })
       .filter(Boolean);
     const variants = summaryVariants(run.summary);
@@ -112,5 +121,5 @@ function renderHeadline(run: RunData): string {
     });
     return `<div class="tile"><div class="variant">${escapeHtml(variant)}</div>${figures.join('')}</div>`;
   });
-  return `<div class="tiles">${tiles.join('')}</div><p class="sub">Differences are to orig. The table below has every metric with its 95% CI.</p>`;
+  return `<div class="headline"><div class="tiles">${tiles.join('')}</div><p class="sub">Differences are to orig. The table below has every metric with its 95% CI.</p></div>`;
 }

@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { parseJsonLines, readRunFile } from './jsonl.js';
-import { isObject, parseSummary, type SummaryRow } from './summary.js';
+import { isObject, parseOutcomeCounts, parsePairedTests, parseSummary, type OutcomeCounts, type PairedTest, type SummaryRow } from './summary.js';
 import { checkName } from './variants.js';
 
 /** One scored sample from samples.jsonl. */
@@ -19,6 +19,10 @@ export interface SampleRecord {
   passed: boolean | null;
   /** Numeric and boolean figures, from a `metrics` object or the record's own fields. */
   metrics: Record<string, number | boolean>;
+  /** Prompt, model output and extracted program when the record has them (`prompt`, `completion`, `program`). */
+  texts: TaskVariantText;
+  /** Syntax and test errors of the sample, as one line each. */
+  notes: string[];
 }
 
 /** Statistics of one task's CRV at one layer: rows (reasoning tokens), norm_mean and any other figures. */
@@ -31,6 +35,8 @@ export interface TaskVariantText {
   prompt?: string;
   output?: string;
   code?: string;
+  /** Outcome that tasks.jsonl records for the variant's first sample. */
+  outcome?: string;
 }
 
 /** One task from tasks.jsonl. */
@@ -48,6 +54,10 @@ export interface RunData {
   label: string;
   run: Record<string, unknown> | null;
   summary: SummaryRow[];
+  /** Outcome counts per variant from summary.json; {} when it has none. */
+  outcomes: OutcomeCounts;
+  /** Paired tests against orig from summary.json, by variant and figure; {} when it has none. */
+  paired: Record<string, Record<string, PairedTest>>;
   samples: SampleRecord[];
   tasks: TaskRecord[];
   /** Problems found in optional files that did not stop the report. */
@@ -65,7 +75,8 @@ export async function loadRunFolder(dir: string): Promise<RunData> {
       hint: 'run `nir eval` or `nir score` on it first',
     });
   }
-  const summary = parseSummary(parseJson(summaryText, summaryPath), summaryPath);
+  const summaryData = parseJson(summaryText, summaryPath);
+  const summary = parseSummary(summaryData, summaryPath);
 
   const runPath = join(dir, 'run.json');
   const runText = await readOptional(runPath);
@@ -87,7 +98,7 @@ export async function loadRunFolder(dir: string): Promise<RunData> {
   for (const [file, text] of [['run.json', runText], ['samples.jsonl', samplesText], ['tasks.jsonl', tasksText]] as const) {
     if (text === undefined) log.info(`${dir}: no ${file}, so its part of the report is left out`);
   }
-  return { dir, label: basename(resolve(dir)), run, summary, samples, tasks, warnings };
+  return { dir, label: basename(resolve(dir)), run, summary, outcomes: parseOutcomeCounts(summaryData), paired: parsePairedTests(summaryData), samples, tasks, warnings };
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -119,8 +130,23 @@ function toSample(record: unknown, where: string): SampleRecord {
     if (['task_id', 'sample', 'passed'].includes(key)) continue;
     if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') metrics[key] = value;
   }
+  const texts: TaskVariantText = { prompt: textOrUndefined(record.prompt), output: textOrUndefined(record.completion), code: textOrUndefined(record.program) };
   const passed = typeof record.passed === 'boolean' ? record.passed : null;
-  return { task_id: taskId, variant, sample: typeof record.sample === 'number' ? record.sample : 0, outcome: sampleOutcome(record.outcome, passed), passed, metrics };
+  return { task_id: taskId, variant, sample: typeof record.sample === 'number' ? record.sample : 0, outcome: sampleOutcome(record.outcome, passed), passed, metrics, texts, notes: sampleNotes(record) };
+}
+
+/** Describes the syntax error and test error of a sample record, when it has them. */
+function sampleNotes(record: Record<string, unknown>): string[] {
+  const notes: string[] = [];
+  const syntax = record.syntax_error;
+  if (isObject(syntax) && typeof syntax.message === 'string') {
+    notes.push(`SyntaxError${typeof syntax.line === 'number' ? ` at line ${syntax.line}` : ''}: ${syntax.message}`);
+  }
+  const testError = record.test_error;
+  if (isObject(testError) && typeof testError.message === 'string') {
+    notes.push(`${typeof testError.type === 'string' ? testError.type : 'Error'}: ${testError.message}`);
+  }
+  return notes.map((note) => note.slice(0, 500));
 }
 
 /** Returns the recorded outcome class, or passed/failed from `passed` when the record has none. */
@@ -152,7 +178,7 @@ function toTask(record: unknown, where: string): TaskRecord {
     for (const [variant, texts] of Object.entries(record.variants)) {
       checkName(variant, 'variant', where);
       if (!isObject(texts)) continue;
-      variants[variant] = { prompt: textOrUndefined(texts.prompt), output: textOrUndefined(texts.output), code: textOrUndefined(texts.code) };
+      variants[variant] = { prompt: textOrUndefined(texts.prompt), output: textOrUndefined(texts.output), code: textOrUndefined(texts.code), outcome: textOrUndefined(texts.outcome)?.slice(0, 40) };
     }
   }
   return { task_id: taskId, text: textOrUndefined(record.text) ?? '', reasoning: textOrUndefined(record.reasoning) ?? '', crv, variants };

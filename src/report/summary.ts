@@ -1,5 +1,9 @@
 // summary.json: per variant, per metric, a mean with its 95% interval and the number of values.
 // Accepted shapes, all normalized to SummaryRow[]:
+//   { "variants": [ { "variant", "<rate>": Estimate, "pass_at_k": { "pass@1": Estimate },
+//                     "metrics": { "<field>": Estimate }, "outcomes": { "<outcome>": count } } ] }
+//     (written by `nir score` and `nir eval`; estimates are read from the variant object and
+//     from its `pass_at_k` and `metrics` objects)
 //   { "variants": { "<variant>": { "<metric>": { "n", "mean", "low", "high" }, ... } } }
 //   { "<variant>": { "<metric>": { ... } } }
 //   [ { "variant", "metric", "n", "mean", "low", "high" } ]
@@ -23,11 +27,38 @@ export interface SummaryRow {
 }
 
 /** Variant-level keys that describe the variant instead of being a metric. */
-const VARIANT_FIELDS = new Set(['n', 'count', 'tasks', 'samples', 'variant', 'name', 'label']);
+const VARIANT_FIELDS = new Set(['n', 'count', 'tasks', 'samples', 'variant', 'name', 'label', 'outcomes', 'samples_per_task']);
+/** Objects inside a variant entry whose members are estimates of further metrics. */
+const NESTED_ESTIMATES = ['pass_at_k', 'metrics'];
+
+/** Outcome counts per variant, e.g. { L10: { passed: 40, failed: 52 } }. */
+export type OutcomeCounts = Record<string, Record<string, number>>;
+
+/** Paired test of a variant against orig on one figure, as `nir eval` writes it. */
+export interface PairedTest {
+  test: string;
+  pValue: number;
+  n: number | null;
+}
 
 export function parseSummary(data: unknown, source: string): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  if (Array.isArray(data)) {
+  if (isObject(data) && Array.isArray(data.variants)) {
+    data.variants.forEach((entry, index) => {
+      const where = `${source} variants[${index}]`;
+      if (!isObject(entry)) throw new InputError(`${where}: expected an object with a "variant" name`, { source: where });
+      const variant = checkName(entry.variant, 'variant', where);
+      const containers = [entry, ...NESTED_ESTIMATES.map((key) => entry[key]).filter(isObject)];
+      for (const container of containers) {
+        for (const [metric, value] of Object.entries(container)) {
+          // Bare numbers at this level are counts (samples, tasks), not figures.
+          if (VARIANT_FIELDS.has(metric) || NESTED_ESTIMATES.includes(metric) || !isObject(value)) continue;
+          const estimate = toEstimate(value, `${where}.${metric}`);
+          if (estimate) rows.push({ variant, metric: checkName(metric, 'metric', where), estimate });
+        }
+      }
+    });
+  } else if (Array.isArray(data)) {
     data.forEach((item, index) => {
       const where = `${source}[${index}]`;
       if (!isObject(item)) throw new InputError(`${where}: expected an object with variant, metric and mean`, { source: where });
@@ -57,6 +88,36 @@ export function parseSummary(data: unknown, source: string): SummaryRow[] {
 }
 
 /** Returns the variants of the rows, sorted by depth. */
+/** Returns the outcome counts per variant from a summary written by `nir score` or `nir eval`, or {} when it has none. */
+export function parseOutcomeCounts(data: unknown): OutcomeCounts {
+  const counts: OutcomeCounts = {};
+  if (!isObject(data) || !Array.isArray(data.variants)) return counts;
+  for (const entry of data.variants) {
+    if (!isObject(entry) || typeof entry.variant !== 'string' || !isObject(entry.outcomes)) continue;
+    const variantCounts: Record<string, number> = {};
+    for (const [outcome, count] of Object.entries(entry.outcomes)) {
+      if (typeof count === 'number' && Number.isFinite(count) && count >= 0) variantCounts[outcome.slice(0, 40)] = count;
+    }
+    counts[entry.variant] = variantCounts;
+  }
+  return counts;
+}
+
+/** Returns the paired tests against orig by variant and figure (`paired` of an eval summary), or {} when absent. */
+export function parsePairedTests(data: unknown): Record<string, Record<string, PairedTest>> {
+  const tests: Record<string, Record<string, PairedTest>> = {};
+  if (!isObject(data) || !isObject(data.paired)) return tests;
+  for (const [variant, figures] of Object.entries(data.paired)) {
+    if (!isObject(figures)) continue;
+    tests[variant] = {};
+    for (const [figure, test] of Object.entries(figures)) {
+      if (!isObject(test) || typeof test.pValue !== 'number' || !Number.isFinite(test.pValue)) continue;
+      tests[variant][figure] = { test: typeof test.test === 'string' ? test.test : 'test', pValue: test.pValue, n: typeof test.n === 'number' ? test.n : null };
+    }
+  }
+  return tests;
+}
+
 export function summaryVariants(rows: SummaryRow[]): string[] {
   return [...new Set(rows.map((row) => row.variant))].sort(compareVariants);
 }

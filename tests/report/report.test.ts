@@ -9,10 +9,10 @@ import { buildReport } from '../../src/report/index.js';
 import { parseSummary } from '../../src/report/summary.js';
 import { InputError } from '../../src/util/errors.js';
 import { setLogSink } from '../../src/util/log.js';
-import { FIXTURE_TASK_COUNT, FIXTURE_VARIANTS, writeFixtureRun } from './fixture.js';
+import { FIXTURE_TASK_COUNT, FIXTURE_VARIANTS, writeFixtureRun, type FixtureEstimate } from './fixture.js';
 
 type SummaryFile = Awaited<ReturnType<typeof writeFixtureRun>>;
-type Figure = { n: number; mean: number; low: number; high: number };
+type Figure = FixtureEstimate;
 
 let work: string;
 let runA: string;
@@ -21,12 +21,26 @@ let summaryA: SummaryFile;
 let summaryB: SummaryFile;
 let single: string;
 
+/** Lists (variant, metric, estimate) of the fixture's summary.json: rates, pass@k and code metrics. */
 function metricsOf(summary: SummaryFile): [string, string, Figure][] {
   const out: [string, string, Figure][] = [];
-  for (const [variant, metrics] of Object.entries(summary.variants)) {
-    for (const [metric, value] of Object.entries(metrics)) if (metric !== 'n') out.push([variant, metric, value as Figure]);
+  for (const entry of summary.variants) {
+    const figures: Record<string, Figure> = {
+      response_rate: entry.response_rate,
+      syntax_rate: entry.syntax_rate,
+      pass_rate: entry.pass_rate,
+      ...entry.pass_at_k,
+      ...entry.metrics,
+    };
+    for (const [metric, figure] of Object.entries(figures)) out.push([entry.variant, metric, figure]);
   }
   return out;
+}
+
+function figureOf(summary: SummaryFile, variant: string, metric: string): Figure {
+  const found = metricsOf(summary).find(([name, key]) => name === variant && key === metric);
+  assert.ok(found, `${variant} ${metric} in the fixture`);
+  return found[2];
 }
 
 /** Returns the attributes and inner HTML of the first element matching `tag` with all `attributes`. */
@@ -65,23 +79,34 @@ test('summary table equals summary.json', () => {
     const cell = findElement(table.inner, 'td', { 'data-variant': variant, 'data-metric': metric });
     assert.ok(cell, `cell ${variant} ${metric}`);
     assert.equal(Number(cell.attributes['data-mean']), figure.mean, `${variant} ${metric} mean`);
-    assert.equal(Number(cell.attributes['data-low']), figure.low, `${variant} ${metric} low`);
-    assert.equal(Number(cell.attributes['data-high']), figure.high, `${variant} ${metric} high`);
+    assert.equal(cell.attributes['data-low'] === undefined ? null : Number(cell.attributes['data-low']), figure.low, `${variant} ${metric} low`);
+    assert.equal(cell.attributes['data-high'] === undefined ? null : Number(cell.attributes['data-high']), figure.high, `${variant} ${metric} high`);
     assert.equal(Number(cell.attributes['data-n']), figure.n, `${variant} ${metric} n`);
     assert.equal(textOf(cell.inner, 'mean'), formatNumber(figure.mean));
     assert.equal(textOf(cell.inner, 'ci'), formatInterval(figure.low, figure.high));
   }
 });
 
+test('paired p-values in cells', () => {
+  const table = findElement(single, 'table', { id: 'summary-table' })!;
+  const cell = findElement(table.inner, 'td', { 'data-variant': 'L1', 'data-metric': 'pass_rate' });
+  assert.ok(cell);
+  assert.match(cell.inner, /data-p="0.0078">p 0.008 \*\*</);
+  const characters = findElement(table.inner, 'td', { 'data-variant': 'L10', 'data-metric': 'characters' });
+  assert.match(characters!.inner, /data-p="0.031">p 0.031 \*</);
+  const orig = findElement(table.inner, 'td', { 'data-variant': 'orig', 'data-metric': 'pass_rate' });
+  assert.doesNotMatch(orig!.inner, /data-p=/);
+});
+
 test('every plot has an SVG', () => {
-  const metrics = Object.keys(summaryA.variants.orig).filter((key) => key !== 'n');
-  const expected = [...metrics.map((metric) => `depth:${metric}`), 'trade-off', 'crv:norm_mean', 'timings'];
+  const metrics = [...new Set(metricsOf(summaryA).map(([, metric]) => metric))];
+  const expected = ['outcomes', ...metrics.map((metric) => `depth:${metric}`), 'trade-off', 'crv:norm_mean', 'timings'];
   const found = [...single.matchAll(/<figure class="chart" data-chart="([^"]+)"><svg[\s\S]*?<\/svg>/g)].map((match) => match[1]);
   assert.deepEqual(found.sort(), expected.sort());
 });
 
 test('depth plot draws each depth', () => {
-  const figure = /<figure class="chart" data-chart="depth:pass@1">([\s\S]*?)<\/figure>/.exec(single)?.[1] ?? '';
+  const figure = /<figure class="chart" data-chart="depth:pass_rate">([\s\S]*?)<\/figure>/.exec(single)?.[1] ?? '';
   // vega's SVG renderer draws line points as one symbol path each: L1, L10 and L23.
   const symbols = /<g class="mark-symbol role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(figure)?.[1] ?? '';
   assert.equal((symbols.match(/<path /g) ?? []).length, 3);
@@ -112,14 +137,14 @@ test('comparison shows A, B and B − A', async () => {
   const table = findElement(html, 'table', { id: 'comparison-table' });
   assert.ok(table);
   for (const [variant, metric, figureA] of metricsOf(summaryA)) {
-    const figureB = summaryB.variants[variant][metric] as Figure;
+    const figureB = figureOf(summaryB, variant, metric);
     const row: string | undefined = new RegExp(`<tr data-metric="${metric.replace(/[@]/g, '\\$&')}" data-variant="${variant}">([\\s\\S]*?)</tr>`).exec(table.inner)?.[1];
     assert.ok(row, `row ${metric} ${variant}`);
     const values: (readonly [number, string])[] = [...row.matchAll(/data-value="([^"]*)">([^<]*)</g)].map((match) => [Number(match[1]), match[2]] as const);
     assert.equal(values.length, 3);
     assert.equal(values[0][0], figureA.mean);
     assert.equal(values[1][0], figureB.mean);
-    assert.equal(values[2][0], figureB.mean - figureA.mean);
+    assert.equal(values[2][0], figureB.mean! - figureA.mean!);
     assert.equal(values[0][1], formatNumber(figureA.mean));
   }
   assert.match(html, /id="summary-table-A"/);
@@ -133,6 +158,8 @@ test('optional files may be missing', async () => {
   assert.match(html, /id="summary-table"/);
   assert.doesNotMatch(html, /id="task-table"/);
   assert.doesNotMatch(html, /data-chart="crv:/);
+  // The outcome chart comes from summary.json's counts even without samples.jsonl.
+  assert.match(html, /data-chart="outcomes"/);
   assert.match(html, /no run\.json in/);
 });
 
@@ -166,6 +193,13 @@ test('malformed records name file and line', async () => {
 });
 
 test('summary shapes parse alike', () => {
+  const written = {
+    created: '2026-12-04T00:00:00Z',
+    variants: [
+      { variant: 'orig', samples: 3, tasks: 3, outcomes: { passed: 2 }, samples_per_task: { min: 1, max: 1 }, syntax: { n: 3, mean: 0.5, low: 0.1, high: 0.9 } },
+      { variant: 'L2', samples: 3, tasks: 3, pass_at_k: {}, metrics: { syntax: { n: null, mean: 0.25, low: 0, high: 0.6 } } },
+    ],
+  };
   const nested = { variants: { orig: { n: 3, syntax: { n: 3, mean: 0.5, low: 0.1, high: 0.9 } }, L2: { syntax: { mean: 0.25, ci: [0, 0.6] } } } };
   const flat = { orig: { n: 3, syntax: { n: 3, mean: 0.5, low: 0.1, high: 0.9 } }, L2: { syntax: { mean: 0.25, ci: [0, 0.6] } } };
   const rows = [
@@ -179,6 +213,7 @@ test('summary shapes parse alike', () => {
   assert.deepEqual(parseSummary(nested, 'nested'), expected);
   assert.deepEqual(parseSummary(flat, 'flat'), expected);
   assert.deepEqual(parseSummary(rows, 'rows'), expected);
+  assert.deepEqual(parseSummary(written, 'written'), expected);
   assert.throws(() => parseSummary({ orig: { syntax: { mean: 'high' } } }, 'bad'), /bad variant orig metric syntax\.mean: expected a finite number/);
   assert.throws(() => parseSummary({}, 'none'), /no variant has any metric/);
 });

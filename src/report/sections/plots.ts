@@ -63,8 +63,10 @@ export async function renderTradeOffPlot(runs: RunData[], runLabels: string[]): 
       const syntax = findEstimate(run.summary, variant, syntaxMetric)?.mean;
       if (length === null || length === undefined || syntax === null || syntax === undefined) continue;
       const depth = variantDepth(variant);
-      if (variant !== ORIGINAL_VARIANT && !depth) continue;
-      points.push({ run: runLabels[index], variant, layer: depth ? depth.layer : null, length, syntax });
+      let kind: TradeOffPoint['kind'] = 'other';
+      if (variant === ORIGINAL_VARIANT) kind = 'orig';
+      else if (depth) kind = 'depth';
+      points.push({ run: runLabels[index], variant, kind, layer: depth ? depth.layer : null, length, syntax });
     }
   });
   const svg = await renderSvg(tradeOffChartSpec(points, lengthMetric, syntaxMetric, runLabels));

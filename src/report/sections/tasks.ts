@@ -21,6 +21,8 @@ interface CellData {
 }
 
 const TEXT_PREVIEW_CHARACTERS = 110;
+/** Sample fields shown on a code card when present; a record with none of them shows all its figures. */
+const CARD_METRICS = ['syntax_valid', 'characters', 'lines', 'cc_total', 'cc_mean', 'halstead_volume', 'mi', 'asserts_passed', 'asserts_total', 'duration_ms'];
 
 export function outcomeClass(outcome: string): string {
   if (outcome === 'passed') return 'passed';
@@ -52,8 +54,9 @@ export function renderTaskBrowser(runs: RunData[], runLabels: string[]): string 
     const cells = new Map<string, CellData>();
     for (const column of columns) {
       const samples = sampleMaps[column.runIndex].get(`${taskId}\u0000${column.variant}`) ?? [];
-      const text = taskMaps[column.runIndex].get(taskId)?.variants[column.variant];
-      const outcome = samples[0]?.outcome ?? (text ? 'unscored' : 'missing');
+      // tasks.jsonl has the texts of eval runs; samples of `nir score` runs carry their own program.
+      const text = taskMaps[column.runIndex].get(taskId)?.variants[column.variant] ?? samples[0]?.texts;
+      const outcome = samples[0]?.outcome ?? text?.outcome ?? (text ? 'unscored' : 'missing');
       outcomes.add(outcome);
       cells.set(column.key, { outcome, samples, text });
     }
@@ -77,6 +80,11 @@ ${rows.join('\n')}
 </tbody></table></div>
 ${templates.join('\n')}
 <dialog id="task-dialog" aria-label="Task details"><div class="dialog-bar"><button type="button" id="dialog-previous" aria-label="previous task">←</button><button type="button" id="dialog-next" aria-label="next task">→</button><span id="dialog-title"></span><button type="button" id="dialog-close">Close</button></div><div id="dialog-body"></div></dialog>`;
+}
+
+function formatFigure(value: number | boolean): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return formatNumber(value);
 }
 
 function groupSamples(samples: SampleRecord[]): Map<string, SampleRecord[]> {
@@ -127,17 +135,18 @@ function renderDetail(taskId: number, task: TaskRecord | undefined, columns: Bro
 
 function renderCard(column: BrowserColumn, cell: CellData): string {
   const sample = cell.samples[0];
-  const metrics = sample
-    ? Object.entries(sample.metrics)
-        .filter(([name]) => name !== 'outcome')
-        .map(([name, value]) => `<span class="metric"><span class="metric-name">${escapeHtml(name)}</span> ${typeof value === 'boolean' ? (value ? 'yes' : 'no') : formatNumber(value)}</span>`)
-        .join('')
-    : '';
+  let metrics = '';
+  if (sample) {
+    const curated = CARD_METRICS.filter((name) => name in sample.metrics);
+    const names = curated.length ? curated : Object.keys(sample.metrics);
+    metrics = names.map((name) => `<span class="metric"><span class="metric-name">${escapeHtml(name)}</span> ${formatFigure(sample.metrics[name])}</span>`).join('');
+  }
+  const notes = (sample?.notes ?? []).map((note) => `<p class="sample-note">${escapeHtml(note)}</p>`).join('');
   const code = cell.text?.code;
   let codeBlock = `<pre class="code"><code>${escapeHtml(code ?? '')}</code></pre>`;
   if (code === undefined) codeBlock = '<p class="note">No code recorded.</p>';
   else if (code === '') codeBlock = '<p class="note">No code was extracted.</p>';
   const prompt = cell.text?.prompt ? `<details><summary>Prompt</summary><pre>${escapeHtml(cell.text.prompt)}</pre></details>` : '';
   const output = cell.text?.output ? `<details><summary>Model output</summary><pre>${escapeHtml(cell.text.output)}</pre></details>` : '';
-  return `<article class="code-card ${outcomeClass(cell.outcome)}" data-column="${escapeHtml(column.key)}"><header><span class="variant">${escapeHtml(column.key)}</span>${badge(cell)}</header><div class="metrics">${metrics}</div>${codeBlock}${prompt}${output}</article>`;
+  return `<article class="code-card ${outcomeClass(cell.outcome)}" data-column="${escapeHtml(column.key)}"><header><span class="variant">${escapeHtml(column.key)}</span>${badge(cell)}</header><div class="metrics">${metrics}</div>${notes}${codeBlock}${prompt}${output}</article>`;
 }

@@ -1,6 +1,6 @@
 // Compiles the AssemblyScript kernels in src/kernels/assembly to dist/wasm/kernels.wasm: 128-bit
-// SIMD, threads, imported shared memory. The module keeps its static data inside the low
-// reserved megabyte of every arena memory; the check at the end fails the build if it does not.
+// SIMD, threads, imported shared memory. The module's static data must end below 64 KiB, inside
+// the reserved low megabyte of every arena memory, so the build fails when it grows past that.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

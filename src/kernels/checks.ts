@@ -11,10 +11,10 @@ export function checkCount(what: string, count: number): void {
   if (!Number.isInteger(count) || count < 0) throw new InputError(`${what} must be a non-negative integer, found ${count}`);
 }
 
-/** Throws unless `buf` holds at least `need` f32 values and lies inside its shard. */
+/** Throws unless `buf` contains at least `need` f32 values and lies inside its shard. */
 export function checkBuf(arena: Arena, what: string, buf: Buf, need: number): void {
   if (buf.length < need) {
-    throw new InputError(`buffer ${what} holds ${buf.length} values but the operation needs ${need}`, { expected: `>= ${need}`, found: `${buf.length}` });
+    throw new InputError(`buffer ${what} has ${buf.length} values but the operation needs ${need}: allocate a larger buffer`, { expected: `>= ${need}`, found: `${buf.length}` });
   }
   const memory = arena.memories[buf.shard];
   if (memory === undefined) throw new InputError(`buffer ${what} names shard ${buf.shard} but the arena has ${arena.memories.length}`);

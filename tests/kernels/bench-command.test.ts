@@ -35,7 +35,8 @@ test('bench reports every key', async () => {
     const report = JSON.parse(output) as Record<string, number>;
 
     for (const key of ['decode_tok_s', 'prefill_tok_s', 'llama_cpp_decode_tok_s', 'llama_cpp_prefill_tok_s', 'decode_ratio', 'prefill_ratio', 'read_bandwidth_bytes_per_s', 'decode_bound_tok_s', 'decode_bound_fraction']) {
-      assert.ok(Number.isFinite(report[key]) && report[key] > 0, `${key} = ${report[key]}`);
+      assert.ok(Number.isFinite(report[key]), `${key} = ${report[key]} is not finite`);
+      assert.ok(report[key] > 0, `${key} = ${report[key]} is not positive`);
     }
     assert.ok(report.peak_rss_bytes > 10 * 2 ** 20, `peak_rss_bytes = ${report.peak_rss_bytes}`);
     assert.equal(report.prompt_tokens, 5);

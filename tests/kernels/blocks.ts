@@ -78,8 +78,8 @@ export function encodeQ4_K(random: () => number, blocks: number): EncodedBlocks 
     writeF16(bytes, at + 2, dminBits);
     const scales = Array.from({ length: 8 }, () => randomInt(random, 0, 63));
     const mins = Array.from({ length: 8 }, () => randomInt(random, 0, 63));
-    // 12 scale bytes: bytes 0-3 hold scales 0-3 plus the top 2 bits of scales 4-7; bytes 4-7 hold
-    // mins 0-3 plus the top 2 bits of mins 4-7; bytes 8-11 hold the low 4 bits of scale and min 4-7.
+    // 12 scale bytes. Bytes 0-3 contain scales 0-3 plus the top 2 bits of scales 4-7. Bytes 4-7
+    // contain mins 0-3 plus the top 2 bits of mins 4-7. Bytes 8-11 contain the low 4 bits of scale and min 4-7.
     for (let j = 0; j < 4; j++) {
       bytes[at + 4 + j] = scales[j] | ((scales[j + 4] >> 4) << 6);
       bytes[at + 8 + j] = mins[j] | ((mins[j + 4] >> 4) << 6);
@@ -110,8 +110,8 @@ export function encodeQ6_K(random: () => number, blocks: number): EncodedBlocks 
     for (let s = 0; s < 16; s++) bytes[at + 192 + s] = scales[s] & 0xff;
     for (let e = 0; e < 256; e++) {
       const q = randomInt(random, 0, 63);
-      // Within each half of 128, quarter k of 32 values: quarters 0 and 1 use the low nibbles of
-      // ql[l] and ql[l + 32], quarters 2 and 3 their high nibbles; qh[l] holds 2 bits per quarter.
+      // Each half of 128 has four quarters of 32 values. Quarters 0 and 1 use the low nibbles of
+      // ql[l] and ql[l + 32], quarters 2 and 3 their high nibbles, and qh[l] contains 2 bits per quarter.
       const half = e >> 7;
       const quarter = (e >> 5) & 3;
       const l = e & 31;

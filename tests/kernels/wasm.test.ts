@@ -50,7 +50,7 @@ function roundTiesEven(value: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** The activations as the quantized kernels see them: 8-bit per block of 32, scale max |x| / 127, in f32. */
+/** Returns the activations as the quantized kernels see them: 8-bit per block of 32, scale max |x| / 127, in f32. */
 function quantizeActivations(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
   for (let b = 0; b < x.length / 32; b++) {

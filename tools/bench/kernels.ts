@@ -1,6 +1,6 @@
-// Kernel micro-benchmarks for the WebAssembly backend: matrix-vector throughput per weight type
-// with the weights rotating through more memory than any L3 (so it measures main memory), at
-// each thread count, plus the read bandwidth and the hand-off cost per operation of the same run.
+// Kernel micro-benchmarks for the WebAssembly backend. Matrix-vector throughput is measured per
+// weight type and thread count, with the weights rotating through more memory than any L3 so that
+// it measures main memory. The same run measures read bandwidth and the hand-off cost per operation.
 //
 //   node dist/tools/bench/kernels.js [--threads 1,2] [--types Q8_0,Q4_K] [--megabytes 320] [--size 4096] [--json]
 

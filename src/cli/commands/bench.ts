@@ -116,7 +116,7 @@ async function runEngine(model: LoadedModel, arena: Arena, threads: number, prom
   }
 }
 
-/** The same prompt and greedy decode with llama.cpp's CPU build through node-llama-cpp. */
+/** Runs the same prompt and greedy decode with llama.cpp's CPU build through node-llama-cpp. */
 async function runLlamaCpp(modelPath: string, threads: number, prompt: Int32Array, genTokens: number): Promise<EngineFigures> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
@@ -137,7 +137,7 @@ async function runLlamaCpp(modelPath: string, threads: number, prompt: Int32Arra
       const prefillSeconds = (performance.now() - prefillStart) / 1000;
       const decodeStart = performance.now();
       let generated = 0;
-      // Generation starts from the last prompt token again, as llama.cpp needs one token to feed.
+      // evaluate() needs at least one input token, so the last prompt token is fed again.
       for await (const _token of sequence.evaluate([tokens[tokens.length - 1]], { temperature: 0 })) {
         if (++generated >= genTokens) break;
       }

@@ -46,14 +46,69 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   return sumF32x4(acc);
 }
 
+@inline function blockQ8_0(wb: usize, x0: v128, x1: v128, x2: v128, x3: v128, xScale: f32): v128 {
+  const sum = i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 2), x0), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 10), x1)),
+    i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 18), x2), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 26), x3)),
+  );
+  return f32x4.mul(f32x4.convert_i32x4_s(sum), f32x4.splat(f16ToF32(load<u16>(wb)) * xScale));
+}
+
+@inline function blockQ4_0(wb: usize, x0: v128, x1: v128, x2: v128, x3: v128, xScale: f32): v128 {
+  const raw = v128.load(wb, 2);
+  const low = i8x16.sub(v128.and(raw, i8x16.splat(0x0f)), i8x16.splat(8));
+  const high = i8x16.sub(i8x16.shr_u(raw, 4), i8x16.splat(8));
+  const sum = i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(low), x0), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(low), x1)),
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(high), x2), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(high), x3)),
+  );
+  return f32x4.mul(f32x4.convert_i32x4_s(sum), f32x4.splat(f16ToF32(load<u16>(wb)) * xScale));
+}
+
+/**
+ * Four consecutive weight rows (Q8_0 when q4 == 0, else Q4_0) times one activation row, written
+ * to y, y + 4, y + 8 and y + 12. The activation block is loaded and widened once for the four rows.
+ */
+@inline function dot4Rows(q4: bool, w: usize, rowBytes: usize, xq: usize, xs: usize, blocks: i32, y: usize): void {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  const blockBytes: usize = q4 ? 18 : 34;
+  for (let b = 0; b < blocks; b++) {
+    const a = xq + (<usize>b << 5);
+    const x0 = v128.load8x8_s(a);
+    const x1 = v128.load8x8_s(a, 8);
+    const x2 = v128.load8x8_s(a, 16);
+    const x3 = v128.load8x8_s(a, 24);
+    const xScale = activationScale(xs, b);
+    const wb = w + <usize>b * blockBytes;
+    if (q4) {
+      acc0 = f32x4.add(acc0, blockQ4_0(wb, x0, x1, x2, x3, xScale));
+      acc1 = f32x4.add(acc1, blockQ4_0(wb + rowBytes, x0, x1, x2, x3, xScale));
+      acc2 = f32x4.add(acc2, blockQ4_0(wb + 2 * rowBytes, x0, x1, x2, x3, xScale));
+      acc3 = f32x4.add(acc3, blockQ4_0(wb + 3 * rowBytes, x0, x1, x2, x3, xScale));
+    } else {
+      acc0 = f32x4.add(acc0, blockQ8_0(wb, x0, x1, x2, x3, xScale));
+      acc1 = f32x4.add(acc1, blockQ8_0(wb + rowBytes, x0, x1, x2, x3, xScale));
+      acc2 = f32x4.add(acc2, blockQ8_0(wb + 2 * rowBytes, x0, x1, x2, x3, xScale));
+      acc3 = f32x4.add(acc3, blockQ8_0(wb + 3 * rowBytes, x0, x1, x2, x3, xScale));
+    }
+  }
+  store<f32>(y, sumF32x4(acc0));
+  store<f32>(y, sumF32x4(acc1), 4);
+  store<f32>(y, sumF32x4(acc2), 8);
+  store<f32>(y, sumF32x4(acc3), 12);
+}
+
 /**
  * Q4_K row (144-byte super-blocks of 256) times one activation row. Value = d * scale_j * q - dmin * min_j
  * for sub-block j of 32, so the dot is d * scale_j * Σ q·a minus dmin * min_j * Σ a, and Σ a per
  * block of 32 was stored by quantizeRows.
  *
- * The 12 scale bytes, read as three u32 words w0, w1, w2, hold scales 0..3 and mins 0..3 in the
- * low 6 bits of w0's and w1's bytes; scales 4..7 take their low 4 bits from w2's low nibbles and
- * their top 2 bits from the top bits of w0's bytes, mins 4..7 likewise from w2's high nibbles and w1.
+ * The 12 scale bytes are read as three u32 words w0, w1, w2. Scales 0..3 and mins 0..3 are the
+ * low 6 bits of w0's and w1's bytes. Scales 4..7 take their low 4 bits from w2's low nibbles and
+ * their top 2 bits from the top bits of w0's bytes. Mins 4..7 do the same with w2's high nibbles and w1.
  */
 @inline function dotQ4_K(w: usize, xq: usize, xs: usize, superBlocks: i32): f32 {
   let acc = f32x4.splat(0);
@@ -110,8 +165,8 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
 
 /**
  * Q6_K row (210-byte super-blocks: 128 bytes ql, 64 bytes qh, 16 int8 scales, f16 d) times one
- * activation row. Each half of 128 values has four quarters of 32, one activation block each;
- * a quarter's two runs of 16 values have their own int8 scale.
+ * activation row. Each half of 128 values has four quarters of 32, and each quarter matches one
+ * activation block. The two runs of 16 values in a quarter have their own int8 scales.
  */
 @inline function dotQ6_K(w: usize, xq: usize, xs: usize, superBlocks: i32): f32 {
   let acc = f32x4.splat(0);
@@ -154,7 +209,14 @@ export function matmulQ8_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
   const blocks = cols >> 5;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
-    for (let r = r0; r < r1; r++) {
+    let r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        dot4Rows(false, row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks, y + ((<usize>i * ldy + r) << 2));
+      }
+    }
+    for (; r < r1; r++) {
       const row = w + <usize>r * rowBytes;
       for (let i = i0; i < i1; i++) {
         const value = dotQ8_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
@@ -168,7 +230,14 @@ export function matmulQ4_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
   const blocks = cols >> 5;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
-    for (let r = r0; r < r1; r++) {
+    let r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        dot4Rows(true, row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks, y + ((<usize>i * ldy + r) << 2));
+      }
+    }
+    for (; r < r1; r++) {
       const row = w + <usize>r * rowBytes;
       for (let i = i0; i < i1; i++) {
         const value = dotQ4_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);

@@ -78,16 +78,17 @@ export function add(y: usize, x: usize, j0: i32, j1: i32): void {
 }
 
 /**
- * Causal attention for units u0..u1-1, unit = query row i * nh + head h. The output row itself
+ * Causal attention for units u0, u0 + step, ... below u1, unit = query row i * nh + head h.
+ * Later rows attend to more keys, so threads take interleaved units to get equal work. The output row itself
  * accumulates the weighted values while a running max and sum give a one-pass stable softmax:
  * when a new max appears, the sum and the accumulator are rescaled by exp(oldMax - newMax).
  * hd must be a multiple of 4.
  */
-export function attention(out: usize, q: usize, keys: usize, values: usize, start: i32, nh: i32, nkv: i32, hd: i32, u0: i32, u1: i32): void {
+export function attention(out: usize, q: usize, keys: usize, values: usize, start: i32, nh: i32, nkv: i32, hd: i32, u0: i32, u1: i32, step: i32): void {
   const group = nh / nkv;
   const kvStride = <usize>(nkv * hd) << 2;
   const scale: f32 = 1 / Mathf.sqrt(<f32>hd);
-  for (let unit = u0; unit < u1; unit++) {
+  for (let unit = u0; unit < u1; unit += step) {
     const i = unit / nh;
     const h = unit % nh;
     const qr = q + ((<usize>unit * hd) << 2);

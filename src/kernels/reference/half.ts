@@ -13,7 +13,7 @@ export function f16ToF32(bits: number): number {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
-/** Every F16 bit pattern decoded once, so that dequantization is a table lookup. */
+/** Decoded value of every F16 bit pattern, so that dequantization is a table lookup. */
 export const F16_TABLE: Float32Array = (() => {
   const table = new Float32Array(65536);
   for (let bits = 0; bits < 65536; bits++) table[bits] = f16ToF32(bits);

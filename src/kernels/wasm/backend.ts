@@ -2,8 +2,8 @@
 // with work split by output rows (or rows × heads) across worker threads.
 //
 // Each memory (shard) has its own module instance per thread, so a kernel only reads and writes
-// one shard. A matmul runs in the weight's shard; when the activations or the output live in
-// another shard they pass through the scratch area in the weight shard's reserved low megabyte.
+// one shard. A matmul runs in the weight's shard. Activations or outputs that live in another
+// shard pass through the scratch area in the weight shard's reserved low megabyte.
 // The other row-wise kernels need their activations in one shard and fall back to the reference
 // implementation (correct, slower) when they are not.
 
@@ -88,15 +88,15 @@ export class WasmBackend implements Backend {
     const directY = y.shard === shard;
     const cols = w.cols;
 
-    // Staging plan: per activation row, the quantized copy (cols int8 + 8 bytes per 32) and, when
-    // x lives elsewhere, an f32 copy; when y lives elsewhere, an output area of rowsPerPass columns.
+    // Scratch per activation row: the quantized copy (cols int8 + 8 bytes per 32), plus an f32
+    // copy when x lives in another shard. When y lives in another shard, half the area takes output.
     const inBytesPerRow = (quantized ? cols + cols / 4 : 0) + (directX ? 0 : 4 * cols);
     const outBytes = directY ? 0 : STAGING_BYTES / 2;
     let rowsPerChunk = inBytesPerRow === 0 ? n : Math.floor((STAGING_BYTES - outBytes) / inBytesPerRow);
     if (!directY) rowsPerChunk = Math.min(rowsPerChunk, Math.floor(outBytes / (4 * Math.min(w.rows, MIN_STAGED_ROWS))));
     rowsPerChunk = Math.min(rowsPerChunk, n);
     if (rowsPerChunk < 1) {
-      throw new InputError(`matmul: tensor ${w.name} with ${cols} columns needs more scratch per activation row than the ${STAGING_BYTES}-byte area holds`);
+      throw new InputError(`matmul: tensor ${w.name} has ${cols} columns, too wide for one activation row in the ${STAGING_BYTES}-byte scratch area; place its activations in the weight's memory`);
     }
     const rowsPerPass = directY ? w.rows : Math.min(w.rows, Math.floor(outBytes / (4 * rowsPerChunk)));
     const f32Copy = STAGING_OFFSET;
@@ -285,6 +285,10 @@ export async function createBackend(options: BackendOptions = {}): Promise<WasmB
   const threads = options.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new InputError(`threads must be an integer from 1 to 256, found ${threads}`);
+  }
+  if (threads > os.availableParallelism()) {
+    // Spinning threads beyond the core count take turns on the cores and slow every hand-off.
+    log.warn(`${threads} kernel threads on ${os.availableParallelism()} available cores: expect a slowdown; use at most the core count`);
   }
   const arena = options.arena ?? new Arena();
   const module = loadKernelModule();

@@ -1,5 +1,5 @@
-// What the calling thread and the worker threads share: the kernel module's exports, the layout
-// of the control block, operation codes and how a range of work units is split.
+// Definitions shared by the calling thread and the worker threads: the kernel module's exports,
+// the layout of the control block, operation codes and the split of work units across threads.
 
 import { readFileSync } from 'node:fs';
 
@@ -17,7 +17,7 @@ export interface KernelExports {
   rope(x: number, angles: number, heads: number, hd: number, neox: number, i0: number, i1: number): void;
   swiglu(y: number, gate: number, up: number, j0: number, j1: number): void;
   add(y: number, x: number, j0: number, j1: number): void;
-  attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number): void;
+  attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number, step: number): void;
   sum(x: number, j0: number, j1: number): number;
 }
 
@@ -109,9 +109,14 @@ export function shareOf(units: number, grain: number, threads: number, index: nu
 export function runShare(control: Int32Array, floats: Float32Array, instances: KernelExports[], threads: number, index: number): void {
   const op = control[Slot.Op] as Op;
   const kernels = instances[control[Slot.Shard]];
+  const a = (k: number) => control[Slot.Args + k] >>> 0;
+  if (op === Op.Attention) {
+    // Interleaved units: thread `index` takes units index, index + threads, ...
+    kernels.attention(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), index, control[Slot.Units], threads);
+    return;
+  }
   const [u0, u1] = shareOf(control[Slot.Units], control[Slot.Grain], threads, index);
   if (u0 >= u1) return;
-  const a = (k: number) => control[Slot.Args + k] >>> 0;
   switch (op) {
     case Op.MatmulQ8_0:
       return kernels.matmulQ8_0(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
@@ -135,8 +140,6 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
       return kernels.swiglu(a(0), a(1), a(2), u0, u1);
     case Op.Add:
       return kernels.add(a(0), a(1), u0, u1);
-    case Op.Attention:
-      return kernels.attention(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
     case Op.Sum:
       kernels.sum(a(0), u0, u1);
       return;
@@ -168,7 +171,7 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.rope(y, w, 2, 64, round & 1, 0, n);
     kernels.swiglu(y, x, w, 0, cols);
     kernels.add(y, x, 0, cols);
-    kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8);
+    kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8, 1);
     kernels.sum(w, 0, cols);
   }
 }

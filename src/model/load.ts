@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 import type { Arena } from '../kernels/arena.js';
 import { ModelFileError } from '../util/errors.js';
@@ -45,6 +46,7 @@ interface TensorSource {
 }
 
 const READ_CHUNK_BYTES = 64 * 1024 * 1024;
+const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
 const HF_DTYPES = { F32: GgmlType.F32, F16: GgmlType.F16, BF16: GgmlType.BF16 } as const;
 
 /** Collapses stored dims to [rows, cols]: cols is the contiguous dimension. */
@@ -85,7 +87,7 @@ function placeTensor(arena: Arena, fd: number, source: TensorSource): WeightTens
   if (isSmallVector(source.name) && source.type !== GgmlType.F32) {
     const raw = new Uint8Array(source.nbytes);
     readInto(fd, source.file, (offset, length) => raw.subarray(offset, offset + length), source.fileOffset, source.nbytes);
-    const values = new Float32Array(rows * cols);
+    const values = new Float32Array(rows * cols); // [rows, cols]
     dequantize(source.type, raw, 0, values.length, values);
     const { shard, offset } = arena.alloc(values.byteLength);
     arena.f32(shard, offset, values.length).set(values);
@@ -114,25 +116,28 @@ function placeAll(arena: Arena, sources: readonly TensorSource[]): Map<TensorNam
   return weights;
 }
 
+async function hashAll(files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  const buffer = new Uint8Array(HASH_CHUNK_BYTES);
+  for (const file of files) {
+    const handle = await open(file, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return hash.digest('hex');
+}
+
 function lazyHash(files: readonly string[]): () => Promise<string> {
   let result: Promise<string> | undefined;
   return () => {
-    result ??= (async () => {
-      const hash = createHash('sha256');
-      const buffer = new Uint8Array(READ_CHUNK_BYTES);
-      for (const file of files) {
-        const fd = openSync(file, 'r');
-        try {
-          for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) {
-            hash.update(buffer.subarray(0, read));
-            await Promise.resolve();
-          }
-        } finally {
-          closeSync(fd);
-        }
-      }
-      return hash.digest('hex');
-    })();
+    result ??= hashAll(files);
     return result;
   };
 }
@@ -185,9 +190,9 @@ export async function loadModel(path: string, arena: Arena): Promise<LoadedModel
   return model;
 }
 
-/** Copies a weight out of the arena as F32 values (dequantizing), for tests and inspection. */
+/** Copies a weight out of the arena as F32 values [rows, cols] (dequantizing), for tests and inspection. */
 export function weightToF32(arena: Arena, weight: WeightTensor): Float32Array {
-  const values = new Float32Array(weight.rows * weight.cols);
+  const values = new Float32Array(weight.rows * weight.cols); // [rows, cols]
   dequantize(weight.type, arena.bytes(weight.shard, weight.offset, weight.nbytes), 0, values.length, values);
   return values;
 }

@@ -57,6 +57,12 @@ function packQ4kScales(out: Uint8Array, at: number, scales: Uint8Array, mins: Ui
   }
 }
 
+/** Returns the 4-bit code q of x = step * q - offset. */
+function q4kCode(x: number, step: number, offset: number): number {
+  if (step === 0) return 0;
+  return clamp(Math.round((x + offset) / step), 0, 15);
+}
+
 /** Q4_K: 8 sub-blocks of 32, each x = d * sc * q - dmin * m with q in 0..15 and sc, m in 0..63. */
 function quantizeQ4_K(src: Float32Array, out: Uint8Array): void {
   const subScale = new Float32Array(8);
@@ -74,8 +80,12 @@ function quantizeQ4_K(src: Float32Array, out: Uint8Array): void {
       subScale[s] = (high - low) / 15;
       subMin[s] = -low;
     }
-    const maxScale = Math.max(...subScale);
-    const maxMin = Math.max(...subMin);
+    let maxScale = 0;
+    let maxMin = 0;
+    for (let s = 0; s < 8; s++) {
+      maxScale = Math.max(maxScale, subScale[s]);
+      maxMin = Math.max(maxMin, subMin[s]);
+    }
     const d = writeF16(out, at, maxScale / 63);
     const dmin = writeF16(out, at + 2, maxMin / 63);
     for (let s = 0; s < 8; s++) {
@@ -86,12 +96,9 @@ function quantizeQ4_K(src: Float32Array, out: Uint8Array): void {
     // Group g of 32 bytes holds sub-block 2g in its low nibbles and 2g + 1 in its high nibbles.
     for (let g = 0; g < 4; g++) {
       for (let l = 0; l < 32; l++) {
-        const nibbles = [2 * g, 2 * g + 1].map((s) => {
-          const step = d * scales[s];
-          const value = src[b + 32 * s + l] + dmin * mins[s];
-          return step === 0 ? 0 : clamp(Math.round(value / step), 0, 15);
-        });
-        out[at + 16 + 32 * g + l] = nibbles[0] | (nibbles[1] << 4);
+        const low = q4kCode(src[b + 64 * g + l], d * scales[2 * g], dmin * mins[2 * g]);
+        const high = q4kCode(src[b + 64 * g + 32 + l], d * scales[2 * g + 1], dmin * mins[2 * g + 1]);
+        out[at + 16 + 32 * g + l] = low | (high << 4);
       }
     }
   }
@@ -107,7 +114,9 @@ function quantizeQ6_K(src: Float32Array, out: Uint8Array): void {
       for (let j = 0; j < 16; j++) amax = Math.max(amax, Math.abs(src[b + 16 * s + j]));
       subScale[s] = amax / 31;
     }
-    const d = writeF16(out, at + 208, Math.max(...subScale) / 127);
+    let maxScale = 0;
+    for (let s = 0; s < 16; s++) maxScale = Math.max(maxScale, subScale[s]);
+    const d = writeF16(out, at + 208, maxScale / 127);
     for (let s = 0; s < 16; s++) {
       const sc = d === 0 ? 0 : clamp(Math.round(subScale[s] / d), -128, 127);
       out[at + 192 + s] = sc & 0xff;

@@ -155,13 +155,11 @@ class GgufTokenizer implements Tokenizer {
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     const skipSpecial = options.skipSpecial ?? false;
     const parts = ids.map((id) => this.tokenBytes(id, skipSpecial));
-    // SentencePiece encoding put a space in front of the text, so decoding takes it off the
-    // first text token (control tokens such as BOS in front of it do not count).
-    if (this.vocab.model === 'llama' && this.vocab.addSpacePrefix) {
-      const first = ids.findIndex((id) => this.vocab.types[id] !== TokenType.Control);
-      if (first >= 0 && this.vocab.types[ids[first]] === TokenType.Normal && parts[first][0] === 0x20) {
-        parts[first] = parts[first].subarray(1);
-      }
+    // SentencePiece encoding put a space in front of the text, so decoding takes one space off
+    // the first token. As in llama.cpp's llama_detokenize, only the very first id counts, so
+    // a sequence that starts with BOS keeps its space.
+    if (this.vocab.model === 'llama' && this.vocab.addSpacePrefix && parts.length > 0 && parts[0][0] === 0x20) {
+      parts[0] = parts[0].subarray(1);
     }
     return utf8Decoder.decode(concatBytes(parts));
   }

@@ -57,6 +57,8 @@ _bool = bool
 _range_type = range
 
 _NORMALIZER_NAME = '__nir_plain__'
+_ARGUMENT_NAME = '__nir_argument__'
+_CALL_NAME = '__nir_call__'
 
 # Exact types returned as they are: equality is identity or value based and
 # implemented in C, and Python code cannot subclass-and-override them here
@@ -169,22 +171,32 @@ def _type_name(value_type):
 
 
 class _PlainValueWrapper(ast.NodeTransformer):
-    """Wrap each value an assert reads in a call to the normalizer.
+    """Rewrite an assert so that every value it reads is checked.
 
-    Receivers stay unwrapped (the function of a call, the object of an
-    attribute) so that methods and functions can still be looked up.
+    Values in operators, comparisons and the test itself are converted
+    strictly by the normalizer. Values passed straight to a call are
+    converted where possible but may stay objects of the program (a tree
+    node built by the setup code, for example), and the call itself goes
+    through the call checker, which lets such objects reach only functions
+    the program or the test defined. Receivers stay unwrapped (the function
+    of a call, the object of an attribute) so that lookups still work.
     """
 
-    def _wrap(self, node):
-        call = ast.Call(func=ast.Name(id=_NORMALIZER_NAME, ctx=ast.Load()), args=[node], keywords=[])
+    def _wrap(self, node, lenient=False):
+        name = _ARGUMENT_NAME if lenient else _NORMALIZER_NAME
+        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[node], keywords=[])
         return ast.copy_location(call, node)
 
-    def visit_Call(self, node):
-        node.func = self._visit_receiver(node.func)
-        node.args = [self.visit(arg) for arg in node.args]
+    def _rewrite_call(self, node):
+        function = self._visit_receiver(node.func)
+        node.func = ast.copy_location(ast.Name(id=_CALL_NAME, ctx=ast.Load()), node.func)
+        node.args = [function] + [self._visit_argument(argument) for argument in node.args]
         for keyword in node.keywords:
-            keyword.value = self.visit(keyword.value)
-        return self._wrap(node)
+            keyword.value = self._visit_argument(keyword.value)
+        return node
+
+    def visit_Call(self, node):
+        return self._wrap(self._rewrite_call(node))
 
     def visit_Attribute(self, node):
         node.value = self._visit_receiver(node.value)
@@ -197,6 +209,30 @@ class _PlainValueWrapper(ast.NodeTransformer):
     def visit_Name(self, node):
         return self._wrap(node) if _isinstance(node.ctx, ast.Load) else node
 
+    def _visit_argument(self, node):
+        if _isinstance(node, ast.Call):
+            return self._wrap(self._rewrite_call(node), lenient=True)
+        if _isinstance(node, ast.Name):
+            return self._wrap(node, lenient=True)
+        if _isinstance(node, ast.Attribute):
+            node.value = self._visit_receiver(node.value)
+            return self._wrap(node, lenient=True)
+        if _isinstance(node, ast.Subscript):
+            node.value = self._visit_argument(node.value)
+            node.slice = self.visit(node.slice)
+            return self._wrap(node, lenient=True)
+        if _isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            node.elts = [self._visit_argument(element) for element in node.elts]
+            return node
+        if _isinstance(node, ast.Dict):
+            node.keys = [None if key is None else self._visit_argument(key) for key in node.keys]
+            node.values = [self._visit_argument(value) for value in node.values]
+            return node
+        if _isinstance(node, ast.Starred):
+            node.value = self._visit_argument(node.value)
+            return node
+        return self.visit(node)
+
     def _visit_receiver(self, node):
         if _isinstance(node, ast.Name):
             return node
@@ -204,6 +240,47 @@ class _PlainValueWrapper(ast.NodeTransformer):
             node.value = self._visit_receiver(node.value)
             return node
         return self.visit(node)
+
+
+def to_plain_if_possible(value):
+    """Return `value` converted to exact built-in types, or unchanged where it cannot be."""
+    try:
+        return to_plain(value)
+    except UntrustedValue:
+        return value
+
+
+_PROGRAM_FILENAMES = frozenset(['<program>', '<setup>', '<assert>'])
+_function_code = types.FunctionType.__dict__['__code__'].__get__
+_method_function = types.MethodType.__dict__['__func__'].__get__
+_class_module = type.__dict__['__module__'].__get__
+
+
+def _defined_by_program(function):
+    """True for functions, methods and classes written in the program, setup code or assert."""
+    function_type = _type(function)
+    if function_type is types.MethodType:
+        function = _method_function(function)
+        function_type = _type(function)
+    if function_type is types.FunctionType:
+        return _function_code(function).co_filename in _PROGRAM_FILENAMES
+    if _issubclass(function_type, type):
+        return _class_module(function) == '__main__'
+    # A callable instance: its class decides.
+    return _class_module(function_type) == '__main__'
+
+
+def call_checked(function, *args, **kwargs):
+    """Call `function`; a function the program did not write gets only plain values.
+
+    Objects of the program may flow into the program's own functions, but a
+    builtin or library function (len, math.isclose, ...) would call their
+    overridable methods, so such arguments make the assert an error.
+    """
+    if not _defined_by_program(function):
+        args = tuple(_plain_items(_tuple_iter(args)))
+        kwargs = _plain_dict(kwargs)
+    return function(*args, **kwargs)
 
 
 class CompiledAssert:
@@ -252,6 +329,8 @@ def assert_globals(program_namespace, names):
         if module is not None and '.' not in name:
             _dict_setitem(namespace, name, module)
     _dict_setitem(namespace, _NORMALIZER_NAME, to_plain)
+    _dict_setitem(namespace, _ARGUMENT_NAME, to_plain_if_possible)
+    _dict_setitem(namespace, _CALL_NAME, call_checked)
     return namespace
 
 

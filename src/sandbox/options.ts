@@ -8,7 +8,8 @@ import type { SandboxOptions } from './types.js';
 export interface ResolvedOptions {
   workers: number;
   timeoutMs: number;
-  cpuSeconds: number;
+  /** Undefined: each job gets its own wall-time limit rounded up plus one second. */
+  cpuSeconds: number | undefined;
   memoryBytes: number;
   maxProcesses: number;
   maxFileBytes: number;
@@ -36,8 +37,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedOptions {
   return {
     workers: positive('workers', options.workers ?? os.availableParallelism()),
     timeoutMs,
-    // CPU time beyond the wall time is never reached, so the CPU limit only matters for multi-threaded programs.
-    cpuSeconds: positive('cpuSeconds', options.cpuSeconds ?? Math.ceil(timeoutMs / 1000) + 1),
+    cpuSeconds: options.cpuSeconds === undefined ? undefined : positive('cpuSeconds', options.cpuSeconds),
     memoryBytes: positive('memoryBytes', options.memoryBytes ?? DEFAULT_MEMORY_BYTES),
     maxProcesses: positive('maxProcesses', options.maxProcesses ?? DEFAULT_MAX_PROCESSES),
     maxFileBytes: positive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES),
@@ -58,4 +58,10 @@ function positive(name: string, value: number): number {
     });
   }
   return value;
+}
+
+/** CPU seconds for one job: the explicit option, else the wall-time limit rounded up plus one. */
+export function cpuSecondsFor(options: ResolvedOptions, timeoutMs: number): number {
+  // A single thread cannot use more CPU than wall time, so the default only stops multi-threaded programs early.
+  return options.cpuSeconds ?? Math.ceil(timeoutMs / 1000) + 1;
 }

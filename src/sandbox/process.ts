@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 
 import { log } from '../util/log.js';
 import { SANDBOX_HARNESS_DIR, bwrapArgs, type PythonInstall } from './isolation.js';
-import { MAX_OPEN_FILES, OUTPUT_KILL_FACTOR, type ResolvedOptions } from './options.js';
+import { MAX_OPEN_FILES, OUTPUT_KILL_FACTOR, cpuSecondsFor, type ResolvedOptions } from './options.js';
 import { classify, type HarnessReport, type RunFacts } from './report.js';
 import type { TestJob, TestResult } from './types.js';
 
@@ -113,7 +113,7 @@ function harnessMessage(job: TestJob, context: RunContext, uid: number | undefin
     limits: {
       processes: processLimit(context, uid),
       memoryBytes: options.memoryBytes,
-      cpuSeconds: options.cpuSeconds,
+      cpuSeconds: cpuSecondsFor(options, timeoutMs),
       fileBytes: options.maxFileBytes,
       openFiles: MAX_OPEN_FILES,
     },

@@ -47,7 +47,7 @@ export interface SandboxOptions {
   workers?: number;
   /** Wall-clock limit per job in milliseconds; default 5000. */
   timeoutMs?: number;
-  /** RLIMIT_CPU in seconds; default derived from timeoutMs. */
+  /** RLIMIT_CPU in seconds; default each job's wall-time limit rounded up plus one second. */
   cpuSeconds?: number;
   /** RLIMIT_AS in bytes; default 1 GiB. */
   memoryBytes?: number;

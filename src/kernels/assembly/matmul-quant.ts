@@ -199,6 +199,98 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   return sumF32x4(acc);
 }
 
+@inline function dotWidened(q: v128, x0: v128, x1: v128): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q), x0), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), x1));
+}
+
+/** Byte j (0..7) of a pair of packed u32 words: bytes 0..3 of `low`, then bytes 0..3 of `high`. */
+@inline function packedByte(low: u32, high: u32, j: i32): f32 {
+  return <f32>(((j < 4 ? low : high) >> ((<u32>j & 3) << 3)) & 0xff);
+}
+
+/** Integer dot of Q4_K sub-block j (32 nibbles) with one widened activation block. */
+@inline function q4kSubBlock(quants: usize, j: i32, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  const at = quants + (<usize>(j >> 1) << 5);
+  const raw0 = v128.load(at);
+  const raw1 = v128.load(at, 16);
+  const lowMask = i8x16.splat(0x0f);
+  const q0 = (j & 1) != 0 ? i8x16.shr_u(raw0, 4) : v128.and(raw0, lowMask);
+  const q1 = (j & 1) != 0 ? i8x16.shr_u(raw1, 4) : v128.and(raw1, lowMask);
+  return i32x4.add(dotWidened(q0, x0, x1), dotWidened(q1, x2, x3));
+}
+
+/** Decoded header of one Q4_K super-block: scales d and dmin and the 6-bit scales and mins packed four per word. */
+@unmanaged class Q4kHeader {
+  d: f32 = 0;
+  dmin: f32 = 0;
+  scalesLow: u32 = 0;
+  scalesHigh: u32 = 0;
+  minsLow: u32 = 0;
+  minsHigh: u32 = 0;
+}
+
+@inline function readQ4kHeader(header: Q4kHeader, wb: usize): void {
+  const w0 = load<u32>(wb, 4);
+  const w1 = load<u32>(wb, 8);
+  const w2 = load<u32>(wb, 12);
+  header.d = f16ToF32(load<u16>(wb));
+  header.dmin = f16ToF32(load<u16>(wb, 2));
+  header.scalesLow = w0 & 0x3f3f3f3f;
+  header.minsLow = w1 & 0x3f3f3f3f;
+  header.scalesHigh = (w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030);
+  header.minsHigh = ((w2 >> 4) & 0x0f0f0f0f) | ((w1 >> 2) & 0x30303030);
+}
+
+/**
+ * Four consecutive Q4_K weight rows times one activation row, written to y .. y + 12. Each
+ * activation block of 32 is widened once and used for the matching sub-block of all four rows.
+ * `headers` points to scratch memory of the calling thread for four Q4kHeader records.
+ */
+@inline function dot4RowsQ4_K(w: usize, rowBytes: usize, xq: usize, xs: usize, superBlocks: i32, y: usize, headers: usize): void {
+  const h0 = changetype<Q4kHeader>(headers);
+  const h1 = changetype<Q4kHeader>(headers + offsetof<Q4kHeader>());
+  const h2 = changetype<Q4kHeader>(headers + 2 * offsetof<Q4kHeader>());
+  const h3 = changetype<Q4kHeader>(headers + 3 * offsetof<Q4kHeader>());
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let min0: f32 = 0;
+  let min1: f32 = 0;
+  let min2: f32 = 0;
+  let min3: f32 = 0;
+  for (let sb = 0; sb < superBlocks; sb++) {
+    const wb = w + <usize>sb * 144;
+    readQ4kHeader(h0, wb);
+    readQ4kHeader(h1, wb + rowBytes);
+    readQ4kHeader(h2, wb + 2 * rowBytes);
+    readQ4kHeader(h3, wb + 3 * rowBytes);
+    for (let j = 0; j < 8; j++) {
+      const block = (sb << 3) + j;
+      const a = xq + (<usize>block << 5);
+      const x0 = v128.load8x8_s(a);
+      const x1 = v128.load8x8_s(a, 8);
+      const x2 = v128.load8x8_s(a, 16);
+      const x3 = v128.load8x8_s(a, 24);
+      const xScale = activationScale(xs, block);
+      const xMin = xScale * activationSum(xs, block);
+      const quants = wb + 16;
+      acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants, j, x0, x1, x2, x3)), f32x4.splat(h0.d * packedByte(h0.scalesLow, h0.scalesHigh, j) * xScale)));
+      acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + rowBytes, j, x0, x1, x2, x3)), f32x4.splat(h1.d * packedByte(h1.scalesLow, h1.scalesHigh, j) * xScale)));
+      acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + 2 * rowBytes, j, x0, x1, x2, x3)), f32x4.splat(h2.d * packedByte(h2.scalesLow, h2.scalesHigh, j) * xScale)));
+      acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + 3 * rowBytes, j, x0, x1, x2, x3)), f32x4.splat(h3.d * packedByte(h3.scalesLow, h3.scalesHigh, j) * xScale)));
+      min0 += h0.dmin * packedByte(h0.minsLow, h0.minsHigh, j) * xMin;
+      min1 += h1.dmin * packedByte(h1.minsLow, h1.minsHigh, j) * xMin;
+      min2 += h2.dmin * packedByte(h2.minsLow, h2.minsHigh, j) * xMin;
+      min3 += h3.dmin * packedByte(h3.minsLow, h3.minsHigh, j) * xMin;
+    }
+  }
+  store<f32>(y, sumF32x4(acc0) - min0);
+  store<f32>(y, sumF32x4(acc1) - min1, 4);
+  store<f32>(y, sumF32x4(acc2) - min2, 8);
+  store<f32>(y, sumF32x4(acc3) - min3, 12);
+}
+
 /**
  * Activation rows per tile: each weight row is applied to a tile of rows while it sits in L1, and
  * the tile (16 rows of a 4096-wide layer: 64 KiB as int8, 256 KiB as f32) stays in L2.
@@ -247,11 +339,18 @@ export function matmulQ4_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
   }
 }
 
-export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32, scratch: usize): void {
   const blocks = cols >> 5;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
-    for (let r = r0; r < r1; r++) {
+    let r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      const row = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        dot4RowsQ4_K(row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8, y + ((<usize>i * ldy + r) << 2), scratch);
+      }
+    }
+    for (; r < r1; r++) {
       const row = w + <usize>r * rowBytes;
       for (let i = i0; i < i1; i++) {
         const value = dotQ4_K(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8);
@@ -262,6 +361,7 @@ export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
 }
 
 export function matmulQ6_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+  // NOTE: a four-row variant sharing the activation loads measured slower here (3.1 against 4.0 GB/s per CPU second).
   const blocks = cols >> 5;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);

@@ -17,7 +17,7 @@ import { checkBuf, checkCount, checkF32Vector, checkHeads, checkWeight } from '.
 import { ReferenceBackend } from '../reference/backend.js';
 import { rowBytes } from '../reference/dequant.js';
 import { KernelPool } from './pool.js';
-import { Op, STAGING_BYTES, STAGING_OFFSET, loadKernelModule } from './protocol.js';
+import { MAX_THREADS, Op, STAGING_BYTES, STAGING_OFFSET, loadKernelModule } from './protocol.js';
 
 const QUANTIZED_OPS: Partial<Record<GgmlType, Op>> = {
   [GgmlType.Q8_0]: Op.MatmulQ8_0,
@@ -283,8 +283,8 @@ export class WasmBackend implements Backend {
 /** Compiles the kernel module, starts threads - 1 workers and warms every kernel. */
 export async function createBackend(options: BackendOptions = {}): Promise<WasmBackend> {
   const threads = options.threads ?? os.availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    throw new InputError(`threads must be an integer from 1 to 256, found ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new InputError(`threads must be an integer from 1 to ${MAX_THREADS}, found ${threads}`);
   }
   if (threads > os.availableParallelism()) {
     // Spinning threads beyond the core count take turns on the cores and slow every hand-off.

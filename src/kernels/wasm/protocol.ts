@@ -8,7 +8,7 @@ export interface KernelExports {
   quantizeRows(x: number, q: number, s: number, n: number, cols: number): void;
   matmulQ8_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulQ4_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
-  matmulQ4_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulQ4_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
   matmulQ6_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulF32(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
   matmulF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
@@ -46,7 +46,17 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
   return instance.exports as unknown as KernelExports;
 }
 
-/** Start of the scratch area inside each memory's reserved low megabyte (the module's static data lies below). */
+/** Per-thread scratch for kernels that keep small records in memory: THREAD_SCRATCH_BYTES per thread from this offset. */
+export const THREAD_SCRATCH_OFFSET = 32 * 1024;
+export const THREAD_SCRATCH_BYTES = 256;
+/** Most threads the per-thread scratch has room for. */
+export const MAX_THREADS = (64 * 1024 - THREAD_SCRATCH_OFFSET) / THREAD_SCRATCH_BYTES;
+
+export function threadScratch(index: number): number {
+  return THREAD_SCRATCH_OFFSET + index * THREAD_SCRATCH_BYTES;
+}
+
+/** Start of the shared scratch area inside each memory's reserved low megabyte; static data and thread scratch lie below. */
 export const STAGING_OFFSET = 64 * 1024;
 /** Bytes of scratch area per memory. */
 export const STAGING_BYTES = 1024 * 1024 - STAGING_OFFSET;
@@ -123,7 +133,7 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
     case Op.MatmulQ4_0:
       return kernels.matmulQ4_0(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
     case Op.MatmulQ4_K:
-      return kernels.matmulQ4_K(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+      return kernels.matmulQ4_K(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1, threadScratch(index));
     case Op.MatmulQ6_K:
       return kernels.matmulQ6_K(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
     case Op.MatmulF32:
@@ -162,7 +172,7 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.quantizeRows(x, x, xs, n, cols);
     kernels.matmulQ8_0(y, rows, w, 272, x, xs, n, cols, 0, rows);
     kernels.matmulQ4_0(y, rows, w, 144, x, xs, n, cols, 0, rows);
-    kernels.matmulQ4_K(y, rows, w, 144, x, xs, n, cols, 0, rows);
+    kernels.matmulQ4_K(y, rows, w, 144, x, xs, n, cols, 0, rows, threadScratch(0));
     kernels.matmulQ6_K(y, rows, w, 210, x, xs, n, cols, 0, rows);
     kernels.matmulF32(y, rows, w, x, n, cols, 0, rows);
     kernels.matmulF16(y, rows, w, x, n, cols, 0, rows);

@@ -239,6 +239,9 @@ class _PlainValueWrapper(ast.NodeTransformer):
         if _isinstance(node, ast.Attribute):
             node.value = self._visit_receiver(node.value)
             return node
+        if _isinstance(node, (ast.Call, ast.Subscript)):
+            # An object whose attribute is read, like Node(5).value, may be the program's.
+            return self._visit_argument(node)
         return self.visit(node)
 
 

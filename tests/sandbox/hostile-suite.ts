@@ -254,6 +254,25 @@ export function defineHostileSuite(mode: SandboxMode, skipReason: string | false
       assert.match(result.asserts[0].error ?? '', /UntrustedValue/);
     });
 
+    it('lying number methods are not a pass', async () => {
+      const program = [
+        'class Liar:',
+        '    def __float__(self): return 1.0',
+        '    def __index__(self): return 3',
+        '    def __sub__(self, other): return 0',
+        '    def __len__(self): return 3',
+        'def value(): return Liar()',
+      ].join('\n');
+      const tests = ['assert math.isclose(value(), 1.0)', 'assert abs(value() - 1.0) < 0.01', 'assert len(value()) == 3'];
+      const result = await sandbox.run(job(program, tests, { setupCode: 'import math' }));
+      assert.equal(result.passed, false);
+      assert.deepEqual(
+        result.asserts.map((item) => item.status),
+        ['error', 'error', 'error'],
+      );
+      for (const item of result.asserts) assert.match(item.error ?? '', /UntrustedValue/);
+    });
+
     it('patched builtins and modules are not a pass', async () => {
       const program = [
         'import builtins, math, operator, sys, types',

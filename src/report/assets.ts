@@ -60,6 +60,9 @@ table.tasks tr.task-row { cursor: pointer; }
 table.tasks tr.task-row:focus { outline: 2px solid var(--accent); outline-offset: -2px; }
 table.tasks td.description { max-width: 520px; color: #333; }
 .column-hidden { display: none; }
+button.show-more { font: inherit; font-size: 12.5px; color: var(--accent); background: none; border: 1px solid #ccd1d7; border-radius: 6px; padding: 3px 12px; cursor: pointer; }
+details.more-plots { margin-top: 14px; }
+details.more-plots > summary { color: var(--accent); margin-bottom: 10px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600; white-space: nowrap; }
 .badge.passed { color: var(--pass); background: var(--pass-bg); }
 .badge.failed { color: var(--fail); background: var(--fail-bg); }
@@ -94,6 +97,14 @@ table.provenance th { font-weight: 500; color: #444; white-space: nowrap; }
 `;
 
 export const PAGE_SCRIPT = `
+for (const button of document.querySelectorAll('button.show-more')) {
+  button.addEventListener('click', () => {
+    const target = document.getElementById(button.dataset.target);
+    target.hidden = !target.hidden;
+    button.textContent = button.textContent.replace(/^(Show|Hide)/, target.hidden ? 'Show' : 'Hide');
+  });
+}
+
 (() => {
   const depthSelect = document.getElementById('filter-depth');
   const outcomeSelect = document.getElementById('filter-outcome');

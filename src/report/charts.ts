@@ -78,7 +78,7 @@ export function depthChartSpec(metric: string, points: DepthPoint[], references:
       mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 2 },
       encoding: {
         x: { field: 'layer', type: 'quantitative', title: 'integration layer', axis: { tickMinStep: 1, format: 'd' } },
-        y: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false }, axis: { format: '~g' } },
+        y: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } },
         color,
         order: { field: 'layer' },
         tooltip: [{ field: 'run' }, { field: 'variant' }, { field: 'mean', format: '.4~f' }, { field: 'low', format: '.4~f' }, { field: 'high', format: '.4~f' }],

@@ -127,6 +127,23 @@ export function summaryMetrics(rows: SummaryRow[]): string[] {
   return [...new Set(rows.map((row) => row.metric))];
 }
 
+/** Code metrics shown up front: those `nir eval` tests against orig. Other metrics go under "more". */
+const KEY_CODE_METRICS = ['characters', 'lines', 'cc_total', 'cc_mean', 'mi', 'halstead_volume', 'halstead_difficulty', 'halstead_effort'];
+
+/**
+ * Splits the metrics into key ones (rates, pass@k and KEY_CODE_METRICS) and the rest, keeping
+ * the summary's order. Metrics without any mean go to the rest. When no metric is a key one,
+ * all are.
+ */
+export function splitMetrics(rows: SummaryRow[]): { key: string[]; more: string[] } {
+  const metrics = summaryMetrics(rows);
+  const hasMean = (metric: string) => rows.some((row) => row.metric === metric && row.estimate.mean !== null);
+  const isKey = (metric: string) => /_rate$|^pass@\d+$/.test(metric) || KEY_CODE_METRICS.includes(metric);
+  const key = metrics.filter((metric) => isKey(metric) && hasMean(metric));
+  if (key.length === 0) return { key: metrics, more: [] };
+  return { key, more: metrics.filter((metric) => !key.includes(metric)) };
+}
+
 export function findEstimate(rows: SummaryRow[], variant: string, metric: string): Estimate | undefined {
   return rows.find((row) => row.variant === variant && row.metric === metric)?.estimate;
 }

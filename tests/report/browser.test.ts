@@ -72,7 +72,8 @@ test('report page in Chromium', { skip }, async () => {
     }
   }
 
-  // Every plot is an SVG with a visible size.
+  // Every plot is an SVG with a visible size, including those of the folded-away metrics.
+  await page.locator('details.more-plots').evaluateAll((elements) => elements.forEach((element) => ((element as HTMLDetailsElement).open = true)));
   const charts = page.locator('figure.chart');
   const chartCount = await charts.count();
   assert.equal(chartCount, 1 + metricCount + 1 + 1 + 1, 'outcomes, one depth plot per metric, trade-off, CRV and timings');

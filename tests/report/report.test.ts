@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import { formatInterval, formatNumber } from '../../src/report/format.js';
 import { buildReport } from '../../src/report/index.js';
-import { parseSummary } from '../../src/report/summary.js';
+import { parseSummary, splitMetrics, type SummaryRow } from '../../src/report/summary.js';
 import { InputError } from '../../src/util/errors.js';
 import { setLogSink } from '../../src/util/log.js';
 import { FIXTURE_TASK_COUNT, FIXTURE_VARIANTS, writeFixtureRun, type FixtureEstimate } from './fixture.js';
@@ -190,6 +190,13 @@ test('malformed records name file and line', async () => {
   await writeFixtureRun(broken);
   await writeFile(join(broken, 'tasks.jsonl'), '{"task_id": 11, "variants": {"<b>x</b>": {"code": "1"}}}\n');
   await assert.rejects(buildReport([broken]), /tasks\.jsonl record 1: invalid variant name/);
+});
+
+test('splitMetrics folds minor metrics', () => {
+  const row = (metric: string, mean: number | null): SummaryRow => ({ variant: 'orig', metric, estimate: { n: 1, mean, low: null, high: null } });
+  const rows = [row('syntax_rate', 1), row('challenge_pass_rate', null), row('halstead_h1', 3), row('pass@1', 0.5), row('characters', 120), row('loc', 7)];
+  assert.deepEqual(splitMetrics(rows), { key: ['syntax_rate', 'pass@1', 'characters'], more: ['challenge_pass_rate', 'halstead_h1', 'loc'] });
+  assert.deepEqual(splitMetrics([row('score', 2), row('speed', 3)]), { key: ['score', 'speed'], more: [] });
 });
 
 test('summary shapes parse alike', () => {

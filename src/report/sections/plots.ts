@@ -4,7 +4,7 @@
 import { depthChartSpec, renderSvg, tradeOffChartSpec, type DepthPoint, type ReferenceLevel, type TradeOffPoint } from '../charts.js';
 import { escapeHtml } from '../format.js';
 import type { RunData } from '../run-folder.js';
-import { findEstimate, summaryMetrics } from '../summary.js';
+import { findEstimate, splitMetrics, summaryMetrics } from '../summary.js';
 import { compareVariants, ORIGINAL_VARIANT, variantDepth } from '../variants.js';
 
 const SYNTAX_METRICS = [/^syntax$/i, /^syntax_(valid|rate|ok)$/i, /syntax/i];
@@ -24,9 +24,21 @@ export function chartFigure(id: string, svg: string, caption?: string): string {
   return `<figure class="chart" data-chart="${escapeHtml(id)}">${svg}${figcaption}</figure>`;
 }
 
-/** Renders one depth plot per metric (metrics of every run, in first-seen order). */
+/**
+ * Renders one depth plot per metric (metrics of every run, in first-seen order). Plots of the
+ * metrics beyond the key ones sit in a closed <details> block.
+ */
 export async function renderDepthPlots(runs: RunData[], runLabels: string[]): Promise<string> {
-  const metrics = [...new Set(runs.flatMap((run) => summaryMetrics(run.summary)))];
+  const { key, more } = splitMetrics(runs.flatMap((run) => run.summary));
+  const keyFigures = await renderDepthFigures(runs, runLabels, key);
+  const moreFigures = await renderDepthFigures(runs, runLabels, more);
+  const moreBlock = moreFigures.length
+    ? `<details class="more-plots"><summary>Plots of ${moreFigures.length} more metrics</summary><div class="chart-grid">${moreFigures.join('\n')}</div></details>`
+    : '';
+  return `<div class="chart-grid">${keyFigures.join('\n')}</div>${moreBlock}`;
+}
+
+async function renderDepthFigures(runs: RunData[], runLabels: string[], metrics: string[]): Promise<string[]> {
   const figures: string[] = [];
   for (const metric of metrics) {
     const points: DepthPoint[] = [];
@@ -44,7 +56,7 @@ export async function renderDepthPlots(runs: RunData[], runLabels: string[]): Pr
     const svg = await renderSvg(depthChartSpec(metric, points, references, runLabels));
     figures.push(chartFigure(`depth:${metric}`, svg));
   }
-  return `<div class="chart-grid">${figures.join('\n')}</div>`;
+  return figures;
 }
 
 /** Renders the trade-off plot, or a note naming the metrics it needs when a run lacks them. */

@@ -2,7 +2,7 @@
 // with its 95% interval and n, exactly as summary.json has them.
 
 import { escapeHtml, formatInterval, formatNumber } from '../format.js';
-import { findEstimate, summaryMetrics, summaryVariants, type Estimate, type PairedTest, type SummaryRow } from '../summary.js';
+import { findEstimate, splitMetrics, summaryVariants, type Estimate, type PairedTest, type SummaryRow } from '../summary.js';
 
 /** Summary metric of each paired-test figure whose name differs (the test uses the sample field). */
 const PAIRED_FIGURE_METRIC: Record<string, string> = { response: 'response_rate', syntax_valid: 'syntax_rate', passed: 'pass_rate' };
@@ -28,20 +28,29 @@ function formatPValue(test: PairedTest): string {
  */
 export function renderSummaryTable(rows: SummaryRow[], id: string, caption: string, paired: Record<string, Record<string, PairedTest>> = {}): string {
   const variants = summaryVariants(rows);
-  const metrics = summaryMetrics(rows);
+  const { key, more } = splitMetrics(rows);
   const head = variants.map((variant) => `<th scope="col" data-column="${escapeHtml(variant)}">${escapeHtml(variant)}</th>`).join('');
-  const body = metrics
-    .map((metric) => {
-      const cells = variants.map((variant) => renderEstimateCell(variant, metric, findEstimate(rows, variant, metric), pairedByMetric(paired[variant]).get(metric))).join('');
-      return `<tr><th scope="row">${escapeHtml(metric)}</th>${cells}</tr>`;
-    })
-    .join('\n');
+  const renderRows = (metrics: string[]) =>
+    metrics
+      .map((metric) => {
+        const cells = variants.map((variant) => renderEstimateCell(variant, metric, findEstimate(rows, variant, metric), pairedByMetric(paired[variant]).get(metric))).join('');
+        return `<tr><th scope="row">${escapeHtml(metric)}</th>${cells}</tr>`;
+      })
+      .join('\n');
+  // The other metrics stay in the table (hidden until the button shows them), so every figure of summary.json is on the page.
+  const moreBody = more.length
+    ? `<tbody class="more-metrics-toggle"><tr><td colspan="${variants.length + 1}"><button type="button" class="show-more" data-target="${escapeHtml(id)}-more">Show ${more.length} more metrics</button></td></tr></tbody>
+<tbody class="more-metrics" id="${escapeHtml(id)}-more" hidden>
+${renderRows(more)}
+</tbody>`
+    : '';
   return `<table class="summary" id="${escapeHtml(id)}">
 <caption>${escapeHtml(caption)}${Object.keys(paired).length ? ' <span class="sub">p: paired test against orig, * p &lt; 0.05, ** p &lt; 0.01</span>' : ''}</caption>
 <thead><tr><th scope="col">metric</th>${head}</tr></thead>
 <tbody>
-${body}
-</tbody></table>`;
+${renderRows(key)}
+</tbody>
+${moreBody}</table>`;
 }
 
 function renderEstimateCell(variant: string, metric: string, estimate: Estimate | undefined, test: PairedTest | undefined): string {

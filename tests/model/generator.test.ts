@@ -1,7 +1,7 @@
 // Test-model generator: reproducible output, exact vocabulary sizes and a consistent BPE tokenizer.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -57,4 +57,10 @@ test('GGUF metadata matches the config', () => {
 test('invalid shapes are rejected before writing', () => {
   assert.throws(() => testModelConfig({ hidden: 100, heads: 3, kvHeads: 1 }), /divisible by the head count 3/);
   assert.throws(() => testModelConfig({ heads: 4, kvHeads: 3 }), /multiple of the key\/value head count 3/);
+});
+
+test('unknown format is rejected before writing', () => {
+  const out = join(dir, 'unknown-format');
+  assert.throws(() => generateTestModel({ seed: 1, out, formats: ['hf', 'gguf-q5_k' as 'hf'] }), /unknown format 'gguf-q5_k'/);
+  assert.equal(existsSync(join(out, 'hf')), false, 'nothing was written');
 });

@@ -28,6 +28,8 @@ export const GGUF_FORMATS = {
 
 export type OutputFormat = 'hf' | keyof typeof GGUF_FORMATS;
 
+const DEFAULT_SHARD_BYTES = 5_000_000_000;
+
 export interface TestModelOptions {
   readonly preset?: PresetName;
   /** Overrides the preset's architecture; qwen2 adds Q/K/V biases. */
@@ -46,7 +48,7 @@ export interface TestModelOptions {
   readonly tokenizer?: 'bpe' | 'spm';
   /** Element type of the Hugging Face weights: F32 for tiny models, BF16 for the real shapes by default. */
   readonly hfDtype?: SafetensorsDtype;
-  /** Splits the Hugging Face weights into shards of about this many bytes. */
+  /** Splits the Hugging Face weights into shards of about this many bytes (default: 5 GB for the real shapes, one file for tiny). */
   readonly shardBytes?: number;
   readonly ggufVersion?: 2 | 3;
 }
@@ -88,19 +90,28 @@ export function testModelConfig(options: Omit<TestModelOptions, 'out' | 'formats
 export function generateTestModel(options: TestModelOptions): TestModelFiles {
   const config = testModelConfig(options);
   const tokenizer = options.tokenizer ?? 'bpe';
+  for (const format of options.formats) {
+    if (format !== 'hf' && GGUF_FORMATS[format] === undefined) {
+      throw new RangeError(`unknown format '${format}': expected hf or ${Object.keys(GGUF_FORMATS).join(', ')}`);
+    }
+  }
+  if (tokenizer === 'spm' && options.formats.includes('hf')) {
+    throw new RangeError('the SentencePiece-style test tokenizer is written to GGUF only; drop "hf" from the formats');
+  }
+  const realShape = options.preset !== undefined && options.preset !== 'tiny';
   const vocab = buildBpeVocabulary(config.vocabSize, config.architecture === 'llama');
   mkdirSync(options.out, { recursive: true });
   const files: { hf?: string; gguf: TestModelFiles['gguf'] } = { gguf: {} };
   for (const format of options.formats) {
     if (format === 'hf') {
-      if (tokenizer !== 'bpe') throw new RangeError('the SentencePiece-style test tokenizer is written to GGUF only; drop "hf" from the formats');
-      const dtype = options.hfDtype ?? (options.preset === undefined || options.preset === 'tiny' ? 'F32' : 'BF16');
+      // Real checkpoints are BF16 in shards of about 5 GB; tiny models stay F32 in one file.
+      const dtype = options.hfDtype ?? (realShape ? 'BF16' : 'F32');
+      const shardBytes = options.shardBytes ?? (realShape ? DEFAULT_SHARD_BYTES : undefined);
       files.hf = join(options.out, 'hf');
-      writeHfFolder(files.hf, config, vocab, options.seed, dtype, options.shardBytes);
+      writeHfFolder(files.hf, config, vocab, options.seed, dtype, shardBytes);
       continue;
     }
     const type = GGUF_FORMATS[format];
-    if (type === undefined) throw new RangeError(`unknown format '${format}': expected hf or ${Object.keys(GGUF_FORMATS).join(', ')}`);
     const path = join(options.out, `model-${format.slice('gguf-'.length)}.gguf`);
     writeGgufModel(path, { config, seed: options.seed, type, tokenizer: tokenizer === 'bpe' ? { kind: 'bpe', vocab } : { kind: 'spm' }, version: options.ggufVersion });
     files.gguf[format] = path;
@@ -120,6 +131,7 @@ const HELP = `usage: node dist/tools/testmodel/generate.js --out DIR [options]
   --tokenizer KIND   bpe (default) or spm (GGUF only)
   --hf-dtype TYPE    F32, F16 or BF16 for the Hugging Face weights
   --shard-bytes N    split the Hugging Face weights into shards of about N bytes
+                     (default 5000000000 for the real shapes, one file for tiny)
   --gguf-version V   2 or 3 (default 3)`;
 
 function integer(name: string, value: string | undefined): number | undefined {

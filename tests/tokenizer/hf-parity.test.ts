@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadTokenizer } from '../../src/tokenizer/tokenizer.js';
 import { HELD_OUT_TEXTS, PARITY_TEXTS } from './fixtures/corpus.js';
-import { makeTempDir, sharedBpeFixture, writeBpeGguf, writeBpeHfFiles } from './fixtures/fixture-files.js';
+import { makeTempDir, sharedBpeFixture, writeBpeGguf, writeBpeHfFiles, writeSpmGguf, writeSpmHfFiles } from './fixtures/fixture-files.js';
 
 const TEXTS = [...PARITY_TEXTS, ...HELD_OUT_TEXTS];
 const temp = makeTempDir();
@@ -56,3 +56,31 @@ for (const pre of ['gpt-2', 'llama-bpe', 'qwen2', 'smollm']) {
     });
   });
 }
+
+describe('tokenizer.json, SentencePiece', () => {
+  const gguf = writeSpmGguf(temp.dir);
+  const hfFiles = writeSpmHfFiles(temp.dir);
+
+  test('ids match the GGUF path', async () => {
+    const fromGguf = await loadTokenizer({ kind: 'gguf', metadata: gguf.metadata, path: gguf.path });
+    const fromHf = await loadTokenizer({ kind: 'hf', ...hfFiles });
+    for (const text of TEXTS) {
+      for (const parseSpecial of [false, true]) {
+        for (const addSpecial of [false, true]) {
+          assert.deepEqual(fromHf.encode(text, { parseSpecial, addSpecial }), fromGguf.encode(text, { parseSpecial, addSpecial }), `text ${JSON.stringify(text)}, parseSpecial=${parseSpecial}, addSpecial=${addSpecial}`);
+        }
+      }
+    }
+  });
+
+  test('decode matches without leading special tokens', async () => {
+    // A leading BOS or control token keeps the prefix space in llama.cpp but not in
+    // Hugging Face's decoder, so those sequences are left out.
+    const fromGguf = await loadTokenizer({ kind: 'gguf', metadata: gguf.metadata, path: gguf.path });
+    const fromHf = await loadTokenizer({ kind: 'hf', ...hfFiles });
+    for (const text of TEXTS.filter((t) => !t.startsWith('<'))) {
+      const ids = fromGguf.encode(text, { parseSpecial: true });
+      assert.equal(fromHf.decode(ids, { skipSpecial: true }), fromGguf.decode(ids, { skipSpecial: true }), `text ${JSON.stringify(text)}`);
+    }
+  });
+});

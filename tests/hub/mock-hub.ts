@@ -12,6 +12,8 @@ export interface MockRepo {
   files: Record<string, Buffer>;
   /** Token the repository requires: requests without it get 401, with another token 403. */
   token?: string;
+  /** Require the token for file downloads only, as huggingface.co does for gated models. */
+  gateFilesOnly?: boolean;
 }
 
 export interface SeenRequest {
@@ -98,7 +100,7 @@ export async function startMockHub(repos: Record<string, MockRepo>): Promise<Moc
 
     const repo = repoMap.get(repoId);
     if (!repo) return sendJson(response, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
-    if (repo.token !== undefined) {
+    if (repo.token !== undefined && !(repo.gateFilesOnly && !resolve)) {
       const auth = request.headers.authorization;
       if (!auth) return sendJson(response, 401, { error: 'Access to model is restricted. You must be authenticated to access it.' }, { 'X-Error-Code': 'GatedRepo' });
       if (auth !== `Bearer ${repo.token}`) return sendJson(response, 403, { error: 'Access to model is restricted and you are not in the authorized list.' }, { 'X-Error-Code': 'GatedRepo' });

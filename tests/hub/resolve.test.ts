@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
@@ -42,6 +42,7 @@ const folderFiles: Record<string, Buffer> = {
 
 let hub: MockHub;
 let cacheDir: string;
+const cacheDirs: string[] = [];
 let logLines: string[] = [];
 
 function options(extra: ResolveOptions = {}): ResolveOptions {
@@ -58,15 +59,18 @@ before(async () => {
     'org/folder': { commit: COMMIT, files: folderFiles },
     'org/gguf': { commit: COMMIT, files: { 'tiny-Q8_0.gguf': patterned(150_000, 4), 'tiny-F16.gguf': patterned(10, 5), 'README.md': Buffer.from('x') } },
     'org/gated': { commit: GATED_COMMIT, token: TOKEN, files: { 'model.gguf': patterned(5000, 6) } },
+    'org/gated-files': { commit: GATED_COMMIT, token: TOKEN, gateFilesOnly: true, files: { 'model.gguf': patterned(5000, 7) } },
   });
 });
 
 after(async () => {
   await hub.close();
+  for (const dir of cacheDirs) await rm(dir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
   cacheDir = await mkdtemp(join(tmpdir(), 'nir-hub-cache-'));
+  cacheDirs.push(cacheDir);
   hub.requests.length = 0;
   logLines = [];
 });
@@ -197,6 +201,36 @@ test('gated repo 401 and 403 errors', async () => {
   }
   const path = await resolveModelSpec('hf:org/gated:model.gguf', options({ env: { HF_TOKEN: TOKEN } }));
   assert.deepEqual(await readFile(path), hub.repos.get('org/gated')!.files['model.gguf']);
+});
+
+test('gated file download 401', async () => {
+  await assert.rejects(resolveModelSpec('hf:org/gated-files:model.gguf', options()), (error: unknown) => {
+    assert.ok(error instanceof HubError);
+    assert.equal(error.status, 401);
+    assert.match(error.message, /access to org\/gated-files was denied \(HTTP 401\) while requesting file model\.gguf/);
+    assert.match(error.message, /set HF_TOKEN/);
+    return true;
+  });
+  assert.deepEqual(await readdir(join(cacheDir, 'models--org--gated-files', 'blobs')), []);
+  const path = await resolveModelSpec('hf:org/gated-files:model.gguf', options({ token: TOKEN }));
+  assert.deepEqual(await readFile(path), hub.repos.get('org/gated-files')!.files['model.gguf']);
+});
+
+test('cache written by huggingface_hub is reused', async () => {
+  // The layout huggingface_hub (Python) writes: blobs named by ETag, relative snapshot links, refs/main.
+  const data = hub.repos.get('org/gguf')!.files['tiny-Q8_0.gguf'];
+  const root = join(cacheDir, 'models--org--gguf');
+  await mkdir(join(root, 'blobs'), { recursive: true });
+  await mkdir(join(root, 'snapshots', COMMIT), { recursive: true });
+  await mkdir(join(root, 'refs'), { recursive: true });
+  await writeFile(join(root, 'blobs', sha256(data)), data);
+  await symlink(`../../blobs/${sha256(data)}`, join(root, 'snapshots', COMMIT, 'tiny-Q8_0.gguf'));
+  await writeFile(join(root, 'refs', 'main'), COMMIT);
+
+  const expected = join(root, 'snapshots', COMMIT, 'tiny-Q8_0.gguf');
+  assert.equal(await resolveModelSpec('hf:org/gguf:tiny-Q8_0.gguf', options({ offline: true })), expected);
+  assert.equal(await resolveModelSpec('hf:org/gguf:tiny-Q8_0.gguf', options()), expected);
+  assert.deepEqual(fileRequests(), []);
 });
 
 test('token stays on the hub origin', async () => {

@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 import type { Arena } from '../kernels/arena.js';
+import { dequantize } from '../kernels/reference/dequant.js';
 import { ModelFileError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { configFromGguf, configFromHf } from './config.js';
@@ -14,7 +15,6 @@ import type { GgufMetadata } from './gguf-types.js';
 import { readHfFolder } from './hf-folder.js';
 import { canonicalFromGguf, expectedTensors, isSmallVector, ropeFreqsShape, type TensorShape } from './tensor-names.js';
 import { GgmlType, type ModelConfig, type TensorName, type WeightTensor } from './types.js';
-import { dequantize } from '../kernels/reference/dequant.js';
 
 export type TokenizerFiles =
   | { readonly kind: 'gguf'; readonly metadata: GgufMetadata }

@@ -115,6 +115,11 @@ test('reversed data_offsets are rejected', () => {
   assertModelFileError(() => readSafetensors(path), [path, "data_offsets of tensor 'a'", '[8,0]']);
 });
 
+test('absurd shape is rejected', () => {
+  const path = fileWithHeader({ a: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 16] } }, 16);
+  assertModelFileError(() => readSafetensors(path), [path, "tensor 'a'", `[${2 ** 40}, ${2 ** 40}]`, '[0, 16], 16 bytes']);
+});
+
 test('unsupported dtype is rejected', () => {
   const path = fileWithHeader({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, 8);
   assertModelFileError(() => readSafetensors(path), [path, "tensor 'a'", 'F32, F16, BF16', '"I64"']);

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -124,24 +124,28 @@ function harnessMessage(job: TestJob, context: RunContext, uid: number | undefin
 }
 
 /**
- * RLIMIT_NPROC counts every process of the real uid. A job's own uid makes
- * that exact; for a normal user the limit adds the user's current processes.
- * The +1 is the harness's supervisor process.
+ * RLIMIT_NPROC counts every task (thread) of the real uid. A job's own uid
+ * makes that exact; for a normal user the limit adds the user's current
+ * tasks. The +1 is the harness's supervisor process.
  */
 function processLimit(context: RunContext, uid: number | undefined): number {
   const own = context.options.maxProcesses + 1;
   if (uid !== undefined) return own;
   // NOTE: racy, and on platforms without /proc only the job's own count is used.
-  return own + countProcessesOf(process.getuid?.() ?? -1);
+  return own + countTasksOf(process.getuid?.() ?? -1);
 }
 
-function countProcessesOf(uid: number): number {
+/** Count the tasks (threads of all processes) of `uid`, as RLIMIT_NPROC does; 0 without /proc. */
+export function countTasksOf(uid: number): number {
   if (process.platform !== 'linux' || uid < 0) return 0;
   let count = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (statSync(`/proc/${entry}`).uid === uid) count++;
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const realUid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
+      if (realUid === uid && threads > 0) count += threads;
     } catch {
       // The process ended while we were counting.
     }

@@ -142,6 +142,7 @@ async function appendBody(job: BlobDownload, response: Response, offset: number,
   }
   if (!response.body) throw new InterruptedDownload('response has no body');
 
+  // NOTE: there is no lock file, so two processes that download the same blob at once write the same partial file.
   const handle = await open(job.partialPath, offset > 0 ? 'a' : 'w');
   const reader = response.body.getReader();
   let done = offset;

@@ -30,7 +30,7 @@ export async function renderReportPage(runs: RunData[], options: ReportOptions):
   const labels = runs.length > 1 ? ['A', 'B'] : [runs[0].label];
   const sections: { id: string; title: string; html: string }[] = [];
 
-  const headline = renderHeadline(runs[0]);
+  const headline = renderHeadline(runs[0], runs.length > 1 ? `Run A (${runs[0].label}). ` : '');
   const summaryTables = runs.map((run, index) => {
     const id = runs.length > 1 ? `summary-table-${labels[index]}` : 'summary-table';
     const caption = runs.length > 1 ? `${labels[index]}: ${run.label}` : 'Mean per variant, 95% CI below, n the values behind it';
@@ -106,7 +106,7 @@ function renderFacts(runs: RunData[], labels: string[]): string {
 }
 
 /** Renders one tile per variant with the headline metrics and their difference to orig. */
-function renderHeadline(run: RunData): string {
+function renderHeadline(run: RunData, prefix: string): string {
   const metrics = summaryMetrics(run.summary);
   const chosen = [...new Set(HEADLINE_METRICS.map((pattern) => pickMetric(metrics, [pattern])).filter((metric): metric is string => metric !== undefined))].slice(0, 2);
   if (chosen.length === 0) return '';
@@ -121,5 +121,5 @@ function renderHeadline(run: RunData): string {
     });
     return `<div class="tile"><div class="variant">${escapeHtml(variant)}</div>${figures.join('')}</div>`;
   });
-  return `<div class="headline"><div class="tiles">${tiles.join('')}</div><p class="sub">Differences are to orig. The table below has every metric with its 95% CI.</p></div>`;
+  return `<div class="headline"><div class="tiles">${tiles.join('')}</div><p class="sub">${escapeHtml(prefix)}Differences are to orig. The table below has every metric with its 95% CI.</p></div>`;
 }

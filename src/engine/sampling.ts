@@ -1,5 +1,6 @@
 // Next-token sampling: greedy argmax, or temperature, top-k and top-p (nucleus) filtering
-// followed by a draw from a seeded PRNG, so the same seed reproduces a run.
+// followed by a draw from a seeded PRNG, so the same seed reproduces a run. Temperature scales
+// the logits before top-k and top-p, so the nucleus is taken from the tempered distribution.
 import { randomInt } from 'node:crypto';
 import { InputError } from '../util/errors.js';
 

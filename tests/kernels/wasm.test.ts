@@ -126,6 +126,23 @@ for (const threads of [1, 2]) {
       for (const type of [GgmlType.F32, GgmlType.F16, GgmlType.BF16]) checkMatmul(type, 9, 45, 7, random);
     });
 
+    test('getRows matches reference for every type', () => {
+      const random = makeRandom(20);
+      for (const type of ALL_TYPES) {
+        const rows = 5;
+        const cols = 512;
+        const table = placeWeight(backend.arena, 'token_embd', type, rows, cols, encodeRandom(type, random, rows * cols).bytes);
+        const ids = Int32Array.from([4, 0, 2, 4, 1, 3, 3]);
+        const actual = backend.allocF32(ids.length * cols);
+        const expected = backend.allocF32(ids.length * cols);
+        backend.getRows(actual, table, ids);
+        reference.getRows(expected, table, ids);
+        const diff = assertWithin(backend.view(actual), backend.view(expected), null, 1e-6, `getRows ${GGML_TYPE_LAYOUT[type].name}`);
+        diffs.push(`getRows ${GGML_TYPE_LAYOUT[type].name}: ${diff.toExponential(2)}`);
+        assert.throws(() => backend.getRows(actual, table, Int32Array.from([5])), /row id 5 at index 0 is outside tensor token_embd/);
+      }
+    });
+
     test('rmsNorm matches reference', () => {
       const random = makeRandom(21);
       for (const [n, d] of [[1, 64], [7, 130], [64, 256]]) {

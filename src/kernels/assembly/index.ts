@@ -4,3 +4,4 @@ export { quantizeRows } from './quantize';
 export { matmulQ8_0, matmulQ4_0, matmulQ4_K, matmulQ6_K } from './matmul-quant';
 export { matmulF32, matmulF16, matmulBF16 } from './matmul-float';
 export { rmsNorm, rope, swiglu, add, attention, sum } from './ops';
+export { getRows } from './dequant';

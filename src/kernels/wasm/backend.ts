@@ -145,8 +145,27 @@ export class WasmBackend implements Backend {
   }
 
   getRows(y: Buf, table: WeightTensor, ids: Int32Array): void {
-    // NOTE: row lookup runs in TypeScript: it dequantizes n rows per step, far less work than any matmul.
-    this.reference.getRows(y, table, ids);
+    checkWeight(this.arena, table);
+    checkBuf(this.arena, 'y', y, ids.length * table.cols);
+    for (let i = 0; i < ids.length; i++) {
+      if (!(ids[i] >= 0 && ids[i] < table.rows)) {
+        throw new InputError(`row id ${ids[i]} at index ${i} is outside tensor ${table.name} with ${table.rows} rows`);
+      }
+    }
+    if (y.shard !== table.shard || 4 * ids.length > STAGING_BYTES) {
+      // The table usually lives with the weights, so this is the common path for large models; it is cheap.
+      this.reference.getRows(y, table, ids);
+      return;
+    }
+    this.pool.syncMemories(this.arena.memories);
+    this.arena.bytes(table.shard, STAGING_OFFSET, 4 * ids.length).set(new Uint8Array(ids.buffer, ids.byteOffset, 4 * ids.length));
+    this.pool.setArg(0, y.offset);
+    this.pool.setArg(1, table.offset);
+    this.pool.setArg(2, rowBytes(table.type, table.cols));
+    this.pool.setArg(3, table.cols);
+    this.pool.setArg(4, table.type);
+    this.pool.setArg(5, STAGING_OFFSET);
+    this.run(Op.GetRows, table.shard, ids.length, 1, ids.length * table.cols);
   }
 
   rmsNorm(y: Buf, x: Buf, weight: WeightTensor, n: number, d: number, eps: number): void {

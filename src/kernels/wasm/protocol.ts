@@ -19,6 +19,7 @@ export interface KernelExports {
   add(y: number, x: number, j0: number, j1: number): void;
   attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number, step: number): void;
   sum(x: number, j0: number, j1: number): number;
+  getRows(y: number, table: number, rowBytes: number, cols: number, type: number, ids: number, i0: number, i1: number): void;
 }
 
 /** Path of the compiled kernels, written by tools/build-wasm.js. */
@@ -77,6 +78,7 @@ export const enum Op {
   Attention,
   /** Read a range of f32 values and discard the sum: a memory bandwidth probe. */
   Sum,
+  GetRows,
   /** Instantiate the module on a new memory sent through the worker's message port. */
   AddShard,
   /** Run every kernel on small zeroed inputs so V8 compiles them with its optimizing tier. */
@@ -153,6 +155,8 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
     case Op.Sum:
       kernels.sum(a(0), u0, u1);
       return;
+    case Op.GetRows:
+      return kernels.getRows(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
     default:
       throw new Error(`unknown kernel operation ${op}`);
   }
@@ -183,5 +187,6 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.add(y, x, 0, cols);
     kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8, 1);
     kernels.sum(w, 0, cols);
+    for (const type of [0, 1, 30, 8, 2, 12, 14]) kernels.getRows(y, w, 0, cols, type, x, 0, 1);
   }
 }

@@ -9,6 +9,8 @@ import { Arena } from '../../src/kernels/arena.js';
 import type { Buf } from '../../src/kernels/backend.js';
 import { ReferenceBackend } from '../../src/kernels/reference/backend.js';
 import { createBackend, type WasmBackend } from '../../src/kernels/wasm/backend.js';
+import { KernelPool } from '../../src/kernels/wasm/pool.js';
+import { Op, STAGING_OFFSET, loadKernelModule } from '../../src/kernels/wasm/protocol.js';
 import { ALL_TYPES, encodeFloat, encodeRandom, makeRandom, placeWeight, type EncodedBlocks } from './blocks.js';
 
 const QUANTIZED = new Set([GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K]);
@@ -248,5 +250,24 @@ test('matmul across arena memories', async () => {
     assertWithin(backend.view(yf), backend.view(ef), null, 1e-4, 'cross-memory F32');
   } finally {
     await backend.close();
+  }
+});
+
+test('worker kernel failure is reported', async () => {
+  const arena = new Arena();
+  const pool = await KernelPool.start(loadKernelModule(), arena.memories, 2);
+  try {
+    // F32 matmul of 16 rows writing its output to the last 32 bytes of the 1 MiB memory: rows 0..7
+    // (the calling thread's share) fit, rows 8..15 (the worker's share) are out of bounds.
+    const memoryBytes = arena.memories[0].buffer.byteLength;
+    const args = [memoryBytes - 32, 16, STAGING_OFFSET, STAGING_OFFSET, 1, 4];
+    args.forEach((value, k) => pool.setArg(k, value));
+    assert.throws(() => pool.dispatch(Op.MatmulF32, 0, 16, 4), /kernel worker 1 failed on operation \d+: .*out of bounds/);
+
+    // The pool stays usable: the same call within bounds succeeds on both threads.
+    pool.setArg(0, memoryBytes - 64);
+    pool.dispatch(Op.MatmulF32, 0, 16, 4);
+  } finally {
+    await pool.close();
   }
 });

@@ -104,6 +104,7 @@ export class KernelPool {
     if (ownError !== null) throw ownError;
     const failed = Atomics.load(control, Slot.Failed);
     if (failed !== 0) {
+      // Worker k (k >= 1) owns port k - 1.
       const report = receiveMessageOnPort(this.ports[failed - 1]);
       const message = (report?.message as { error?: string } | undefined)?.error ?? 'unknown error';
       throw new Error(`kernel worker ${failed} failed on operation ${op}: ${message}`);

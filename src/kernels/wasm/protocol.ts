@@ -94,7 +94,7 @@ export const enum Slot {
   Done,
   /** Workers blocked in Atomics.wait, so the caller knows whether to notify. */
   Sleepers,
-  /** Set to a worker's index + 1 when its kernel threw. */
+  /** Index (1 or more) of a worker whose kernel threw; 0 when none did. */
   Failed,
   Op,
   Shard,

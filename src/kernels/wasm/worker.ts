@@ -66,7 +66,7 @@ for (;;) {
     else if (op === Op.Warm) warmKernels(instances[0], memories[0], STAGING_OFFSET + (init.index % 14) * 65536);
     else runShare(control, floats, instances, init.threads, init.index);
   } catch (error) {
-    Atomics.store(control, Slot.Failed, init.index + 1);
+    Atomics.store(control, Slot.Failed, init.index);
     init.port.postMessage({ error: (error as Error).message });
   }
   Atomics.add(control, Slot.Done, 1);

@@ -31,14 +31,11 @@ _RESTORED_MODULES = {module.__name__: (module, dict(module.__dict__)) for module
 _MODULES_BEFORE = dict(sys.modules)
 
 _type = type
-_id = id
 _len = len
 _isinstance = isinstance
 _issubclass = issubclass
 _compile = compile
 _eval = eval
-_repr = repr
-_str_fn = str
 _list_append = list.append
 _dict_items = dict.items
 _dict_get = dict.get
@@ -54,7 +51,6 @@ _str_str = str.__str__
 _bytes_getitem = bytes.__getitem__
 _bytearray_getitem = bytearray.__getitem__
 _bool = bool
-_range_type = range
 
 _NORMALIZER_NAME = '__nir_plain__'
 _ARGUMENT_NAME = '__nir_argument__'
@@ -175,11 +171,11 @@ class _PlainValueWrapper(ast.NodeTransformer):
 
     Values in operators, comparisons and the test itself are converted
     strictly by the normalizer. Values passed straight to a call are
-    converted where possible but may stay objects of the program (a tree
-    node built by the setup code, for example), and the call itself goes
-    through the call checker, which lets such objects reach only functions
-    the program or the test defined. Receivers stay unwrapped (the function
-    of a call, the object of an attribute) so that lookups still work.
+    converted where possible, but may stay objects of the program (a tree
+    node built by the setup code, for example). Every call goes through
+    call_checked, which lets such objects reach only functions that the
+    program or the test defined. Receivers (the function of a call, the
+    object of an attribute) are not converted, so lookups still work.
     """
 
     def _wrap(self, node, lenient=False):

@@ -21,6 +21,7 @@ const HARNESS_FILES = ['harness.py', 'harness_asserts.py'];
 
 let warnedMissingBubblewrap = false;
 
+/** Pool of workers, each running one job at a time in its own sandboxed process tree. */
 export class Sandbox {
   private readonly freeWorkers: number[];
   private readonly waiting: Array<(worker: number) => void> = [];
@@ -77,6 +78,10 @@ export class Sandbox {
     const workerUids = runningAsRoot ? claimUids(resolved.uidBase, resolved.workers) : [];
     const sandbox = new Sandbox({ options: resolved, python, bwrap, harnessFiles, scratchRoot, runningAsRoot }, workerUids);
     await sandbox.selfCheck();
+    log.debug(
+      `sandbox: ${resolved.workers} workers, ${bwrap ? `bubblewrap ${bwrap}` : 'resource limits only'}, ` +
+        `python ${python.executable} ${python.version}${workerUids.length ? `, job uids ${workerUids.join(', ')}` : ''}`,
+    );
     return sandbox;
   }
 

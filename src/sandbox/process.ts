@@ -131,7 +131,7 @@ function harnessMessage(job: TestJob, context: RunContext, uid: number | undefin
 function processLimit(context: RunContext, uid: number | undefined): number {
   const own = context.options.maxProcesses + 1;
   if (uid !== undefined) return own;
-  // NOTE: racy, and on platforms without /proc only the job's own count is used.
+  // NOTE: racy. Without /proc (macOS) the user's other processes are not counted, so forks in the program usually fail.
   return own + countTasksOf(process.getuid?.() ?? -1);
 }
 

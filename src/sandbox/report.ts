@@ -74,7 +74,7 @@ export function classify(job: TestJob, facts: RunFacts, timeoutMs: number, durat
       signal: facts.exitSignal ?? signalFromExitCode(facts.exitCode),
       error: {
         type: 'HarnessLost',
-        message: `the harness ended (${how}) without a report; the program probably killed it`,
+        message: `the harness ended (${how}) without a report: the program killed it, or stderr shows why the harness failed`,
       },
     });
   }

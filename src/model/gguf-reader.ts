@@ -56,9 +56,9 @@ class HeaderCursor {
   }
 
   /** Makes `n` bytes at the current position available and returns their index in the buffer. */
-  private fill(n: number, what: string): number {
+  private fill(n: number, field: string): number {
     if (n > this.remaining) {
-      throw new ModelFileError(this.path, `${n} bytes for ${what} at offset ${this.position}`, `end of file after ${this.remaining} bytes (file size ${this.fileSize})`, 'the file is truncated or not a GGUF file');
+      throw new ModelFileError(this.path, `${n} bytes for ${field} at offset ${this.position}`, `end of file after ${this.remaining} bytes (file size ${this.fileSize})`, 'the file is truncated or not a GGUF file');
     }
     const end = this.bufferStart + this.bufferLength;
     if (this.position >= this.bufferStart && this.position + n <= end) return this.position - this.bufferStart;
@@ -73,44 +73,44 @@ class HeaderCursor {
       if (read === 0) break;
       got += read;
     }
-    if (got < n) throw new ModelFileError(this.path, `${n} bytes for ${what} at offset ${this.position}`, `only ${got} bytes could be read`);
+    if (got < n) throw new ModelFileError(this.path, `${n} bytes for ${field} at offset ${this.position}`, `only ${got} bytes could be read`);
     this.bufferStart = this.position;
     this.bufferLength = got;
     return 0;
   }
 
-  u8(what: string): number {
-    const at = this.fill(1, what);
+  u8(field: string): number {
+    const at = this.fill(1, field);
     this.position += 1;
     return this.buffer[at];
   }
 
-  u32(what: string): number {
-    const at = this.fill(4, what);
+  u32(field: string): number {
+    const at = this.fill(4, field);
     this.position += 4;
     return this.view.getUint32(at, true);
   }
 
-  u64(what: string): bigint {
-    const at = this.fill(8, what);
+  u64(field: string): bigint {
+    const at = this.fill(8, field);
     this.position += 8;
     return this.view.getBigUint64(at, true);
   }
 
   /** Reads a uint64 that must fit in a JavaScript number and be at most `limit`. */
-  count(what: string, limit: number, limitName: string): number {
+  count(field: string, limit: number, limitName: string): number {
     const start = this.position;
-    const value = this.u64(what);
+    const value = this.u64(field);
     if (value > BigInt(limit)) {
-      throw new ModelFileError(this.path, `${what} at most ${limit} (${limitName})`, `${value} at offset ${start}`);
+      throw new ModelFileError(this.path, `${field} at most ${limit} (${limitName})`, `${value} at offset ${start}`);
     }
     return Number(value);
   }
 
-  scalar(type: GgufValueType, what: string): GgufScalar {
+  scalar(type: GgufValueType, field: string): GgufScalar {
     const size = GGUF_SCALAR_BYTES[type];
-    if (size === undefined) return this.string(what);
-    const at = this.fill(size, what);
+    if (size === undefined) return this.string(field);
+    const at = this.fill(size, field);
     this.position += size;
     const v = this.view;
     switch (type) {
@@ -129,9 +129,9 @@ class HeaderCursor {
     }
   }
 
-  string(what: string): string {
-    const length = this.count(`length of ${what}`, GGUF_LIMITS.maxStringBytes, 'GGUF_LIMITS.maxStringBytes');
-    const at = this.fill(length, what);
+  string(field: string): string {
+    const length = this.count(`length of ${field}`, GGUF_LIMITS.maxStringBytes, 'GGUF_LIMITS.maxStringBytes');
+    const at = this.fill(length, field);
     this.position += length;
     return decoder.decode(this.buffer.subarray(at, at + length));
   }
@@ -145,33 +145,33 @@ function valueTypeName(type: number): string {
   return GgufValueType[type] ?? `unknown (${type})`;
 }
 
-function readValueType(cursor: HeaderCursor, what: string): GgufValueType {
+function readValueType(cursor: HeaderCursor, field: string): GgufValueType {
   const start = cursor.position;
-  const type = cursor.u32(`value type of ${what}`);
+  const type = cursor.u32(`value type of ${field}`);
   if (GgufValueType[type] === undefined) {
-    throw new ModelFileError(cursor.path, `a GGUF value type id 0..12 for ${what}`, `${type} at offset ${start}`);
+    throw new ModelFileError(cursor.path, `a GGUF value type id 0..12 for ${field}`, `${type} at offset ${start}`);
   }
   return type as GgufValueType;
 }
 
-function readArray(cursor: HeaderCursor, what: string, depth: number): GgufArray {
+function readArray(cursor: HeaderCursor, field: string, depth: number): GgufArray {
   if (depth > GGUF_LIMITS.maxArrayNesting) {
-    throw new ModelFileError(cursor.path, `arrays nested at most ${GGUF_LIMITS.maxArrayNesting} deep (GGUF_LIMITS.maxArrayNesting) in ${what}`, `depth ${depth}`);
+    throw new ModelFileError(cursor.path, `arrays nested at most ${GGUF_LIMITS.maxArrayNesting} deep (GGUF_LIMITS.maxArrayNesting) in ${field}`, `depth ${depth}`);
   }
-  const itemType = readValueType(cursor, `items of ${what}`);
-  const length = cursor.count(`length of array ${what}`, GGUF_LIMITS.maxArrayLength, 'GGUF_LIMITS.maxArrayLength');
+  const itemType = readValueType(cursor, `items of ${field}`);
+  const length = cursor.count(`length of array ${field}`, GGUF_LIMITS.maxArrayLength, 'GGUF_LIMITS.maxArrayLength');
   // Strings take at least their 8-byte length and arrays at least 12 bytes each.
   const minItemBytes = GGUF_SCALAR_BYTES[itemType] ?? (itemType === GgufValueType.STRING ? 8 : 12);
   if (length * minItemBytes > cursor.remaining) {
-    throw new ModelFileError(cursor.path, `array ${what} of ${length} ${valueTypeName(itemType)} items (at least ${length * minItemBytes} bytes) to fit in the file`, `${cursor.remaining} bytes left at offset ${cursor.position}`);
+    throw new ModelFileError(cursor.path, `array ${field} of ${length} ${valueTypeName(itemType)} items (at least ${length * minItemBytes} bytes) to fit in the file`, `${cursor.remaining} bytes left at offset ${cursor.position}`);
   }
   if (itemType === GgufValueType.ARRAY) {
     const items: GgufArray[] = [];
-    for (let i = 0; i < length; i++) items.push(readArray(cursor, `${what}[${i}]`, depth + 1));
+    for (let i = 0; i < length; i++) items.push(readArray(cursor, `${field}[${i}]`, depth + 1));
     return { itemType, items };
   }
   const items: GgufScalar[] = new Array(length);
-  for (let i = 0; i < length; i++) items[i] = cursor.scalar(itemType, `${what}[${i}]`);
+  for (let i = 0; i < length; i++) items[i] = cursor.scalar(itemType, `${field}[${i}]`);
   return { itemType, items };
 }
 

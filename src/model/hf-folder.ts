@@ -29,15 +29,15 @@ export interface HfFolder {
   readonly generationConfig?: string;
 }
 
-function readJsonObject(path: string, what: string): Record<string, unknown> {
-  if (!existsSync(path)) throw new ModelFileError(path, `${what}`, 'no such file');
+function readJsonObject(path: string, description: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ModelFileError(path, `${description}`, 'no such file');
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ModelFileError(path, `${what} as valid JSON`, `invalid JSON (${(error as Error).message})`);
+    throw new ModelFileError(path, `${description} as valid JSON`, `invalid JSON (${(error as Error).message})`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ModelFileError(path, `${what} as a JSON object`, JSON.stringify(parsed)?.slice(0, 80) ?? 'nothing');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ModelFileError(path, `${description} as a JSON object`, JSON.stringify(parsed)?.slice(0, 80) ?? 'nothing');
   return parsed as Record<string, unknown>;
 }
 

@@ -55,11 +55,11 @@ function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function readExactly(fd: number, target: Uint8Array, position: number, path: string, what: string): void {
+function readExactly(fd: number, target: Uint8Array, position: number, path: string, field: string): void {
   let got = 0;
   while (got < target.length) {
     const read = readSync(fd, target, got, target.length - got, position + got);
-    if (read === 0) throw new ModelFileError(path, `${target.length} bytes of ${what} at offset ${position}`, `end of file after ${got}`);
+    if (read === 0) throw new ModelFileError(path, `${target.length} bytes of ${field} at offset ${position}`, `end of file after ${got}`);
     got += read;
   }
 }

@@ -118,7 +118,7 @@ export function bpeGgufMetadata(vocab: BpeVocabulary): [string, GgufEntry][] {
   const types = vocab.tokens.map((_, id) => (id >= vocab.firstSpecialId ? TOKEN_TYPE.control : TOKEN_TYPE.normal));
   return [
     ['tokenizer.ggml.model', gguf.str('gpt2')],
-    // llama.cpp knows this pre-tokenizer as "gpt-2" and rejects "gpt2".
+    // llama.cpp names this pre-tokenizer "gpt-2" and rejects "gpt2".
     ['tokenizer.ggml.pre', gguf.str('gpt-2')],
     ['tokenizer.ggml.tokens', gguf.array(GgufValueType.STRING, vocab.tokens)],
     ['tokenizer.ggml.token_type', gguf.array(GgufValueType.INT32, types)],

@@ -1,14 +1,17 @@
 // Tokenizer over a Hugging Face tokenizer.json through @huggingface/tokenizers, with special
 // tokens from tokenizer_config.json and generation_config.json.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { InputError, ModelFileError } from '../util/errors.js';
+import { byteLevelDecode } from './byte-level.js';
 import { ChatTemplate, missingChatTemplateError, type ChatMessage, type ChatTemplateOptions } from './chat-template.js';
 import { END_OF_GENERATION_TEXTS } from './gguf-vocab.js';
 import { mergeStopIds } from './special-tokens.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer, TokenizerFiles } from './tokenizer.js';
 
-/** Largest tokenizer file read into memory; real tokenizer.json files stay below 50 MB. */
+const utf8Decoder = new TextDecoder('utf-8');
+
+/** Maximum size in bytes of a tokenizer file that is read into memory. */
 const MAX_TOKENIZER_FILE_BYTES = 256 * 1024 * 1024;
 
 interface AddedTokenJson {
@@ -28,12 +31,14 @@ type JsonObject = Record<string, unknown>;
 function readJsonObject(path: string): JsonObject {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_TOKENIZER_FILE_BYTES) {
+      throw new ModelFileError(path, `at most ${MAX_TOKENIZER_FILE_BYTES} bytes`, `${size} bytes`);
+    }
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof ModelFileError) throw error;
     throw new ModelFileError(path, 'a readable file', (error as NodeJS.ErrnoException).code ?? String(error));
-  }
-  if (text.length > MAX_TOKENIZER_FILE_BYTES) {
-    throw new ModelFileError(path, `at most ${MAX_TOKENIZER_FILE_BYTES} bytes`, `${text.length}`);
   }
   let value: unknown;
   try {
@@ -106,6 +111,9 @@ class HfTokenizer implements Tokenizer {
     private readonly eosText: string,
     /** Ids the post-processor puts around a text, applied by hand because the tokenizer without special tokens cannot. */
     private readonly specialAround: { prefix: number[]; suffix: number[] },
+    private readonly addedTokenIds: ReadonlySet<number>,
+    /** The decoder maps byte-level characters back to bytes (GPT-2 style vocabularies). */
+    private readonly byteLevel: boolean,
   ) {
     this.vocabSize = fields.vocabSize;
     this.bosId = fields.bosId;
@@ -126,20 +134,36 @@ class HfTokenizer implements Tokenizer {
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     if (ids.length === 0) return '';
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new InputError(`token id ${id} is outside the vocabulary of ${this.vocabSize} tokens`, {
-          expected: `0..${this.vocabSize - 1}`,
-          found: String(id),
-        });
-      }
-    }
+    for (const id of ids) this.checkId(id);
     // Cleaning up spaces before punctuation would change source code, so it stays off.
     return this.withSpecial.decode([...ids], { skip_special_tokens: options.skipSpecial ?? false, clean_up_tokenization_spaces: false });
   }
 
+  private checkId(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+      throw new InputError(`token id ${id} is outside the vocabulary of ${this.vocabSize} tokens`, {
+        expected: `0..${this.vocabSize - 1}`,
+        found: String(id),
+      });
+    }
+  }
+
+  /**
+   * Decodes one token without the decoder's whole-sequence steps, so a SentencePiece token
+   * keeps its leading space as in the GGUF path: added tokens as their text, byte-level
+   * tokens as their bytes, "<0xNN>" as one byte, and "▁" as a space otherwise.
+   */
   decodeToken(id: number): string {
-    return this.decode([id]);
+    this.checkId(id);
+    const token = this.withSpecial.id_to_token(id) ?? '';
+    if (this.addedTokenIds.has(id)) return token;
+    if (this.byteLevel) {
+      const bytes = byteLevelDecode(token);
+      if (bytes !== null) return utf8Decoder.decode(bytes);
+    }
+    const byteToken = /^<0x([0-9A-Fa-f]{2})>$/.exec(token);
+    if (byteToken !== null) return utf8Decoder.decode(Uint8Array.of(Number.parseInt(byteToken[1], 16)));
+    return token.replaceAll('\u2581', ' ');
   }
 
   applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions): string {
@@ -206,5 +230,7 @@ export function createHfTokenizer(files: Extract<TokenizerFiles, { kind: 'hf' }>
     bosText ?? (bosId !== null ? withSpecial.id_to_token(bosId) ?? '' : ''),
     eosText ?? (eosId !== null ? withSpecial.id_to_token(eosId) ?? '' : ''),
     specialAround,
+    new Set(addedTokens.map((token) => token.id)),
+    JSON.stringify(json.decoder ?? null).includes('"ByteLevel"'),
   );
 }

@@ -45,6 +45,14 @@ for (const pre of ['gpt-2', 'llama-bpe', 'qwen2', 'smollm']) {
       assert.deepEqual(fromHf.stopIds, fromGguf.stopIds);
     });
 
+    test('decodeToken matches the GGUF path', async () => {
+      const fromGguf = await loadTokenizer({ kind: 'gguf', metadata: gguf.metadata, path: gguf.path });
+      const fromHf = await loadTokenizer({ kind: 'hf', ...hfFiles, generationConfig });
+      for (let id = 0; id < fromGguf.vocabSize; id++) {
+        assert.equal(fromHf.decodeToken(id), fromGguf.decodeToken(id), `id ${id}`);
+      }
+    });
+
     test('decode matches the GGUF path', async () => {
       const fromGguf = await loadTokenizer({ kind: 'gguf', metadata: gguf.metadata, path: gguf.path });
       const fromHf = await loadTokenizer({ kind: 'hf', ...hfFiles, generationConfig });
@@ -70,6 +78,14 @@ describe('tokenizer.json, SentencePiece', () => {
           assert.deepEqual(fromHf.encode(text, { parseSpecial, addSpecial }), fromGguf.encode(text, { parseSpecial, addSpecial }), `text ${JSON.stringify(text)}, parseSpecial=${parseSpecial}, addSpecial=${addSpecial}`);
         }
       }
+    }
+  });
+
+  test('decodeToken matches the GGUF path', async () => {
+    const fromGguf = await loadTokenizer({ kind: 'gguf', metadata: gguf.metadata, path: gguf.path });
+    const fromHf = await loadTokenizer({ kind: 'hf', ...hfFiles });
+    for (let id = 0; id < fromGguf.vocabSize; id++) {
+      assert.equal(fromHf.decodeToken(id), fromGguf.decodeToken(id), `id ${id}`);
     }
   });
 

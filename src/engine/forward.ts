@@ -4,6 +4,7 @@
 
 import type { Backend, Buf, RopeTable } from '../kernels/backend.js';
 import type { ModelConfig } from '../model/types.js';
+import { ActivationMemory } from './activation-memory.js';
 import { KvCache, sliceBuf } from './kv-cache.js';
 import { buildRopeTable } from './rope.js';
 import { resolveDecoderWeights, type DecoderWeights, type ModelWeights } from './weights.js';
@@ -40,6 +41,8 @@ export class Decoder {
   readonly config: ModelConfig;
   readonly weights: DecoderWeights;
   readonly rope: RopeTable;
+  /** Where every activation and cache buffer of this decoder is allocated. */
+  readonly memory: ActivationMemory;
   private scratch: Scratch | null = null;
   private cache: KvCache | null = null;
   private readonly hiddenBuffers: Buf[] = [];
@@ -55,6 +58,7 @@ export class Decoder {
   ) {
     this.config = model.config;
     this.weights = resolveDecoderWeights(model);
+    this.memory = new ActivationMemory(backend.arena);
     const factors = this.weights.ropeFreqs === undefined ? undefined : backend.view(this.ropeFreqsBuf()).slice();
     this.rope = buildRopeTable(model.config, factors);
   }
@@ -71,7 +75,7 @@ export class Decoder {
     const c = this.config;
     const rowWidth = c.numKvHeads * c.headDim;
     this.cacheEpoch++;
-    this.cache ??= new KvCache(this.backend, c.numLayers, rowWidth, capacity);
+    this.cache ??= new KvCache(this.backend, this.memory, c.numLayers, rowWidth, capacity);
     for (let l = 0; l < c.numLayers; l++) {
       this.cache.layers[l].length = 0;
       this.cache.reserve(l, capacity);
@@ -87,7 +91,7 @@ export class Decoder {
     const needed = Math.max(1, rows) * this.config.hiddenSize;
     const current = this.hiddenBuffers[slot];
     if (current !== undefined && current.length >= needed) return sliceBuf(current, 0, needed);
-    const grown = this.backend.allocF32(Math.max(needed, (current?.length ?? 0) * 2));
+    const grown = this.memory.allocF32(Math.max(needed, (current?.length ?? 0) * 2));
     this.hiddenBuffers[slot] = grown;
     return sliceBuf(grown, 0, needed);
   }
@@ -167,8 +171,8 @@ export class Decoder {
     const b = this.backend;
     const d = this.config.hiddenSize;
     const V = this.config.vocabSize;
-    this.lastNormed ??= b.allocF32(d); // [1, d]
-    this.logitsBuf ??= b.allocF32(V); // [1, V]
+    this.lastNormed ??= this.memory.allocF32(d); // [1, d]
+    this.logitsBuf ??= this.memory.allocF32(V); // [1, V]
     b.rmsNorm(this.lastNormed, sliceBuf(hidden, row * d, d), this.weights.outputNorm, 1, d, this.config.rmsNormEps);
     b.matmul(this.logitsBuf, this.lastNormed, this.weights.output, 1);
     return b.view(this.logitsBuf).slice();
@@ -179,15 +183,15 @@ export class Decoder {
     const c = this.config;
     const rows = Math.min(this.chunkRows, Math.max(n, (this.scratch?.rows ?? 0) * 2));
     const qWidth = c.numHeads * c.headDim;
-    const b = this.backend;
+    const memory = this.memory;
     this.scratch = {
       rows,
-      normed: b.allocF32(rows * c.hiddenSize),
-      q: b.allocF32(rows * qWidth),
-      attended: b.allocF32(rows * qWidth),
-      projected: b.allocF32(rows * c.hiddenSize),
-      gate: b.allocF32(rows * c.intermediateSize),
-      up: b.allocF32(rows * c.intermediateSize),
+      normed: memory.allocF32(rows * c.hiddenSize),
+      q: memory.allocF32(rows * qWidth),
+      attended: memory.allocF32(rows * qWidth),
+      projected: memory.allocF32(rows * c.hiddenSize),
+      gate: memory.allocF32(rows * c.intermediateSize),
+      up: memory.allocF32(rows * c.intermediateSize),
     };
     return this.scratch;
   }

@@ -2,6 +2,7 @@
 // lengthens the sequence of layers k..L-1 only.
 
 import type { Backend, Buf } from '../kernels/backend.js';
+import type { ActivationMemory } from './activation-memory.js';
 
 /** Keys and values of one layer: `capacity` rows of width nkv * hd, the first `length` in use. */
 export interface LayerCache {
@@ -21,6 +22,7 @@ export class KvCache {
    */
   constructor(
     private readonly backend: Backend,
+    private readonly memory: ActivationMemory,
     numLayers: number,
     /** Key (and value) row width: nkv * hd. */
     readonly rowWidth: number,
@@ -29,8 +31,8 @@ export class KvCache {
     const capacity = Math.max(1, Math.ceil(initialCapacity));
     for (let l = 0; l < numLayers; l++) {
       this.layers.push({
-        keys: backend.allocF32(capacity * rowWidth),
-        values: backend.allocF32(capacity * rowWidth),
+        keys: memory.allocF32(capacity * rowWidth),
+        values: memory.allocF32(capacity * rowWidth),
         capacity,
         length: 0,
       });
@@ -49,8 +51,8 @@ export class KvCache {
     if (needed <= layer.capacity) return layer;
 
     const capacity = Math.max(needed, layer.capacity * 2);
-    const keys = this.backend.allocF32(capacity * this.rowWidth);
-    const values = this.backend.allocF32(capacity * this.rowWidth);
+    const keys = this.memory.allocF32(capacity * this.rowWidth);
+    const values = this.memory.allocF32(capacity * this.rowWidth);
     const used = layer.length * this.rowWidth;
     if (used > 0) {
       this.backend.copy(keys, layer.keys, used);

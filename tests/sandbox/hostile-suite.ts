@@ -229,6 +229,21 @@ export function defineHostileSuite(mode: SandboxMode, skipReason: string | false
       assert.notEqual(result.outcome, 'passed');
     });
 
+    it('supervisor report socket is unreachable', async () => {
+      const program = [
+        'import os',
+        "for path in ('/proc/%d/fd/3' % os.getppid(), '/proc/%d/mem' % os.getppid()):",
+        '    try:',
+        '        os.close(os.open(path, os.O_RDWR))',
+        "        print('opened', path)",
+        '    except OSError as error:',
+        "        print('denied', type(error).__name__)",
+      ].join('\n');
+      const result = await sandbox.run(job(program));
+      assert.doesNotMatch(result.stdout, /opened/);
+      assert.equal(result.stdout.match(/denied PermissionError/g)?.length, 2, result.stdout);
+    });
+
     it('always-equal objects are not a pass', async () => {
       const program = [
         'class Equal:',

@@ -150,8 +150,8 @@ class HfTokenizer implements Tokenizer {
 
   /**
    * Decodes one token without the decoder's whole-sequence steps, so a SentencePiece token
-   * keeps its leading space as in the GGUF path: added tokens as their text, byte-level
-   * tokens as their bytes, "<0xNN>" as one byte, and "▁" as a space otherwise.
+   * keeps its leading space as in the GGUF path. Added tokens decode to their text, byte-level
+   * tokens to their bytes and "<0xNN>" to one byte. Otherwise "▁" becomes a space.
    */
   decodeToken(id: number): string {
     this.checkId(id);

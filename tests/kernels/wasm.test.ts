@@ -119,7 +119,8 @@ for (const threads of [1, 2]) {
     test('matmul every type and shape', () => {
       const random = makeRandom(100 + threads);
       for (const type of ALL_TYPES) {
-        for (const [rows, cols, n] of [[37, 256, 1], [5, 512, 7], [64, 256, 64], [1, 768, 3]]) checkMatmul(type, rows, cols, n, random);
+        // Small products run on the calling thread alone; [37, 2048] n=7 and n=64 are split across threads.
+        for (const [rows, cols, n] of [[37, 256, 1], [5, 512, 7], [64, 256, 64], [1, 768, 3], [37, 2048, 7]]) checkMatmul(type, rows, cols, n, random);
       }
     });
 
@@ -198,7 +199,8 @@ for (const threads of [1, 2]) {
 
     test('attention matches reference', () => {
       const random = makeRandom(24);
-      for (const [n, start, nh, nkv, hd] of [[1, 0, 4, 2, 64], [1, 33, 8, 2, 32], [7, 5, 4, 4, 16], [64, 0, 2, 1, 64]]) {
+      // The last two are large enough to be split across threads.
+      for (const [n, start, nh, nkv, hd] of [[1, 0, 4, 2, 64], [1, 33, 8, 2, 32], [7, 5, 4, 4, 16], [64, 0, 2, 1, 64], [9, 100, 6, 2, 64]]) {
         const capacity = start + n + 3;
         const q = fill(backend, randomValues(random, n * nh * hd, 2));
         const keys = fill(backend, randomValues(random, capacity * nkv * hd, 2));

@@ -63,7 +63,7 @@ function dequantRow(type: i32, src: usize, dst: usize, cols: i32): void {
   }
 }
 
-/** Embedding lookup: row ids[i] (i32 at `ids`) of the table at `table` into y + i * cols, for i0 <= i < i1. */
+/** Dequantizes row ids[i] (i32 at `ids`) of the table at `table` into y + i * cols, for i0 <= i < i1: the embedding lookup. */
 export function getRows(y: usize, table: usize, rowBytes: i32, cols: i32, type: i32, ids: usize, i0: i32, i1: i32): void {
   for (let i = i0; i < i1; i++) {
     const id = load<i32>(ids + (<usize>i << 2));

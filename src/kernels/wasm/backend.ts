@@ -35,6 +35,11 @@ const FLOAT_OPS: Partial<Record<GgmlType, Op>> = {
 const ROW_GRAIN = 4;
 /** Element-wise work below this many values runs on the calling thread alone. */
 const SMALL_ELEMENTWISE = 1 << 15;
+/**
+ * Matmuls and attention below this many multiply-adds (tens of microseconds on one thread) run on
+ * the calling thread alone: a worker that lost its core to another process would delay them more.
+ */
+const SMALL_PRODUCT = 1 << 18;
 /** Output rows a staged matmul keeps per pass at least, so the staged path does not degrade to single rows. */
 const MIN_STAGED_ROWS = 64;
 
@@ -134,7 +139,8 @@ export class WasmBackend implements Backend {
           this.pool.setArg(4, m);
           this.pool.setArg(5, cols);
         }
-        this.pool.dispatch(op, shard, r1 - r0, ROW_GRAIN);
+        if ((r1 - r0) * cols * m < SMALL_PRODUCT) this.pool.runLocal(op, shard, r1 - r0);
+        else this.pool.dispatch(op, shard, r1 - r0, ROW_GRAIN);
         if (!directY) {
           const staged = this.arena.f32(shard, outArea, m * ldy);
           const out = this.view(y);
@@ -273,7 +279,10 @@ export class WasmBackend implements Backend {
     this.pool.setArg(5, nh);
     this.pool.setArg(6, nkv);
     this.pool.setArg(7, hd);
-    this.pool.dispatch(Op.Attention, shard, n * nh, 1);
+    // Query row i reads start + i + 1 cached rows of keys and values.
+    const products = n * nh * (start + (n + 1) / 2) * 2 * hd;
+    if (products < SMALL_PRODUCT) this.pool.runLocal(Op.Attention, shard, n * nh);
+    else this.pool.dispatch(Op.Attention, shard, n * nh, 1);
   }
 
   copy(y: Buf, x: Buf, count: number): void {

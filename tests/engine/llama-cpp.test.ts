@@ -119,7 +119,7 @@ function maxLogProbDiff(ours: Float64Array, theirs: Float64Array): number {
 
 for (const arch of ['llama', 'qwen2'] as const) {
   for (const format of Object.keys(TOLERANCE) as OutputFormat[]) {
-    test(`${arch} ${format} matches llama.cpp`, async () => {
+    test(`${arch} ${format} matches llama.cpp`, { timeout: 120_000 }, async () => {
       const files = generateTestModel({ preset: 'tiny', arch, seed: 3, out: join(folder, `${arch}-${format}`), formats: [format] });
       const path = files.gguf[format as keyof typeof files.gguf]!;
       const tolerance = TOLERANCE[format]!;
@@ -146,7 +146,7 @@ for (const arch of ['llama', 'qwen2'] as const) {
   }
 }
 
-test('llama3 rope scaling matches llama.cpp', async () => {
+test('llama3 rope scaling matches llama.cpp', { timeout: 120_000 }, async () => {
   // Llama 3.2's rotary settings on a tiny model. Frequencies with wavelengths above 2048 are
   // scaled, which shows only at positions in the hundreds, hence the long prompt.
   const files = generateTestModel({

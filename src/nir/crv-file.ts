@@ -1,6 +1,7 @@
 // CRV files: safetensors with one F32 tensor `crv` [rows, hidden] and string metadata that names
 // the model, its file hash, the layer and the source the rows were captured from.
 
+import { existsSync } from 'node:fs';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.js';
 import type { ModelConfig } from '../model/types.js';
 import { InputError } from '../util/errors.js';
@@ -53,6 +54,7 @@ export function saveCrv(path: string, crv: Crv, provenance: CrvProvenance): void
  * the same weights can come in another file format.
  */
 export function loadCrv(path: string, config: ModelConfig, modelSha256?: string): LoadedCrv {
+  if (!existsSync(path)) throw new InputError(`CRV file ${path} not found. Write one with \`nir capture\`.`, { source: path });
   const file = readSafetensors(path);
   const info = file.tensors.get(CRV_TENSOR);
   if (info === undefined) {

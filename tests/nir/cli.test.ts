@@ -78,6 +78,14 @@ test('CLI rejects bad options', () => {
   assert.equal(badSpec.code, 2);
   assert.match(badSpec.stderr, /crv=FILE and layer=K are required/);
 
+  const unknown = nir('generate', '--model', model, '--tokens', '1', '--bogus');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Unknown option '--bogus'/);
+
+  const missing = nir('generate', '--model', model, '--tokens', '1', '--inject', `crv=${join(folder, 'absent.safetensors')},layer=1`);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /CRV file .*absent\.safetensors not found/);
+
   const both = nir('capture', '--model', model, '--tokens', '1', '--text', 'a', '--layer', '0', '--out', join(folder, 'x.safetensors'));
   assert.equal(both.code, 2);
   assert.match(both.stderr, /exactly one of --text and --tokens/);

@@ -9,7 +9,7 @@ import { capture, parseSpan } from '../../nir/capture.js';
 import { saveCrv } from '../../nir/crv-file.js';
 import { loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
-import { parseInteger, parseTokenList } from './generate.js';
+import { parseInteger, parseOptions, parseTokenList } from './generate.js';
 
 const USAGE = `usage: nir capture --model PATH (--text TEXT | --tokens 1,2,3) --layer L [--span A:B] --out FILE.safetensors
 
@@ -17,12 +17,13 @@ const USAGE = `usage: nir capture --model PATH (--text TEXT | --tokens 1,2,3) --
   --text TEXT      text to capture, encoded with the model's special tokens (BOS)
   --tokens IDS     comma-separated token ids, used exactly as given
   --layer L        layer l in 0..L: capture H_l, the input of decoder layer l (L: the last layer's output)
-  --span A:B       token positions A..B-1 to keep (default: all; negative counts from the end)
+  --span A:B       token positions A..B-1 to keep (default: all). Negative values count from the
+                   end; write them as --span=-8: so that they are not read as an option
   --out FILE       safetensors file to write (tensor 'crv' [rows, hidden] F32 with provenance metadata)
   --threads N      compute threads (default 2)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions(USAGE, () => parseArgs({
     args: argv,
     strict: true,
     options: {
@@ -35,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       threads: { type: 'string', default: '2' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }));
   if (values.help) {
     console.log(USAGE);
     return 0;

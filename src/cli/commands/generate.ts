@@ -30,7 +30,7 @@ const USAGE = `usage: nir generate --model PATH (--prompt TEXT [--chat] | --toke
   --logits                with --json, add the logits of every step (number[][])`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions(USAGE, () => parseArgs({
     args: argv,
     strict: true,
     options: {
@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       logits: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }));
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -200,4 +200,17 @@ export function parseTokenList(name: string, text: string, vocabSize: number): n
     }
     return id;
   });
+}
+
+/** Runs node:util parseArgs, turning its errors (unknown option, missing value) into input errors. */
+export function parseOptions<T>(usage: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      throw new InputError(`${(error as Error).message}\n\n${usage}`);
+    }
+    throw error;
+  }
 }

@@ -28,8 +28,12 @@ export interface MockHub {
   endpoint: string;
   requests: SeenRequest[];
   repos: Map<string, MockRepo>;
-  /** Cuts the connection after this many body bytes, for the next `times` downloads of `path`. */
-  cutFile(path: string, afterBytes: number, times?: number): void;
+  /**
+   * Cuts the connection after this many body bytes, for the next `times` downloads of `path`.
+   * With `received`, the cut waits (up to 5 s) until it returns true, so a test can wait for the
+   * client to store the bytes: a stream that errors drops the chunks its reader has not taken yet.
+   */
+  cutFile(path: string, afterBytes: number, times?: number, received?: () => Promise<boolean>): void;
   /** Makes the tree route list `path` with these contents while serving the real ones. */
   corruptFile(path: string, listed: Buffer): void;
   close(): Promise<void>;
@@ -53,7 +57,7 @@ export function gitBlobSha1(data: Buffer): string {
 export async function startMockHub(repos: Record<string, MockRepo>): Promise<MockHub> {
   const repoMap = new Map(Object.entries(repos));
   const requests: SeenRequest[] = [];
-  const cuts = new Map<string, { afterBytes: number; times: number }>();
+  const cuts = new Map<string, Cut>();
   const listedOverrides = new Map<string, Buffer>();
   const blobsBySha = (): Map<string, Buffer> => {
     const out = new Map<string, Buffer>();
@@ -81,11 +85,11 @@ export async function startMockHub(repos: Record<string, MockRepo>): Promise<Moc
   });
   const cdnBase = await listen(cdn);
 
-  const takeCut = (path: string): number | undefined => {
+  const takeCut = (path: string): Cut | undefined => {
     const cut = cuts.get(path);
     if (!cut || cut.times <= 0) return undefined;
     cut.times--;
-    return cut.afterBytes;
+    return cut;
   };
 
   const hub = createServer((request, response) => {
@@ -138,8 +142,8 @@ export async function startMockHub(repos: Record<string, MockRepo>): Promise<Moc
     endpoint,
     requests,
     repos: repoMap,
-    cutFile(path, afterBytes, times = 1) {
-      cuts.set(path, { afterBytes, times });
+    cutFile(path, afterBytes, times = 1, received) {
+      cuts.set(path, { afterBytes, times, received });
     },
     corruptFile(path, listed) {
       listedOverrides.set(path, listed);
@@ -156,8 +160,22 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(text);
 }
 
-/** Sends the file or the requested range of it; with `cutAfter`, destroys the socket after that many body bytes. */
-function sendBytes(request: IncomingMessage, response: ServerResponse, data: Buffer, headers: Record<string, string>, cutAfter?: number): void {
+interface Cut {
+  afterBytes: number;
+  times: number;
+  received?: () => Promise<boolean>;
+}
+
+/** Waits until `received` returns true, polling every 10 ms, for at most 5 s. */
+async function waitUntil(received: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; waited < 5000; waited += 10) {
+    if (await received()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Sends the file or the requested range of it; with `cut`, destroys the socket after that many body bytes. */
+function sendBytes(request: IncomingMessage, response: ServerResponse, data: Buffer, headers: Record<string, string>, cut?: Cut): void {
   let start = 0;
   let status = 200;
   const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
@@ -173,11 +191,15 @@ function sendBytes(request: IncomingMessage, response: ServerResponse, data: Buf
   }
   const body = data.subarray(start);
   response.writeHead(status, { ...headers, 'Accept-Ranges': 'bytes', 'Content-Length': body.length, 'Content-Type': 'application/octet-stream' });
-  if (cutAfter === undefined) {
+  if (cut === undefined) {
     response.end(body);
     return;
   }
-  response.write(body.subarray(0, cutAfter), () => setTimeout(() => response.socket?.destroy(), 20));
+  response.write(body.subarray(0, cut.afterBytes), () => {
+    const destroy = () => response.socket?.destroy();
+    if (cut.received) void waitUntil(cut.received).then(destroy);
+    else setTimeout(destroy, 20);
+  });
 }
 
 async function listen(server: Server): Promise<string> {

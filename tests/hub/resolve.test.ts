@@ -49,6 +49,15 @@ function options(extra: ResolveOptions = {}): ResolveOptions {
   return { endpoint: hub.endpoint, cacheDir, env: {}, maxAttempts: 1, stallTimeoutMs: 5000, ...extra };
 }
 
+/** Returns the size of a partial download, 0 while it does not exist. */
+async function partialSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 function fileRequests(): string[] {
   return hub.requests.filter((r) => r.path.includes('/resolve/') || r.server === 'cdn').map((r) => r.path);
 }
@@ -115,14 +124,14 @@ test('second call reuses the cache', async () => {
 
 test('interrupted download resumes with Range', async () => {
   const data = hub.repos.get('org/gguf')!.files['tiny-Q8_0.gguf'];
-  hub.cutFile('tiny-Q8_0.gguf', 70_000);
+  const partial = join(cacheDir, 'models--org--gguf', 'blobs', `${sha256(data)}.incomplete`);
+  hub.cutFile('tiny-Q8_0.gguf', 70_000, 1, async () => (await partialSize(partial)) >= 70_000);
   await assert.rejects(resolveModelSpec('hf:org/gguf:tiny-Q8_0.gguf', options()), (error: unknown) => {
     assert.ok(error instanceof HubError);
     assert.match(error.message, /interrupted after 70000 of 150000 bytes/);
     assert.match(error.message, /again to resume/);
     return true;
   });
-  const partial = join(cacheDir, 'models--org--gguf', 'blobs', `${sha256(data)}.incomplete`);
   assert.equal((await stat(partial)).size, 70_000);
 
   hub.requests.length = 0;
@@ -138,7 +147,10 @@ test('interrupted download resumes with Range', async () => {
 
 test('retries within one call continue the file', async () => {
   const data = hub.repos.get('org/gguf')!.files['tiny-Q8_0.gguf'];
-  hub.cutFile('tiny-Q8_0.gguf', 40_000, 2);
+  const partial = join(cacheDir, 'models--org--gguf', 'blobs', `${sha256(data)}.incomplete`);
+  // Each cut sends 40000 more bytes, so the file grows to 40000 and then 80000 bytes.
+  let cuts = 0;
+  hub.cutFile('tiny-Q8_0.gguf', 40_000, 2, async () => (await partialSize(partial)) >= 40_000 * (cuts + 1) && ++cuts > 0);
   const path = await resolveModelSpec('hf:org/gguf:tiny-Q8_0.gguf', options({ maxAttempts: 3 }));
   assert.deepEqual(await readFile(path), data);
   assert.deepEqual(

@@ -47,8 +47,7 @@ export class Decoder {
   private cache: KvCache | null = null;
   private readonly hiddenBuffers: Buf[] = [];
   private logitsBuf: Buf | null = null;
-  /** Incremented by every resetCache, so that a sequence can tell its cache was taken over. */
-  cacheEpoch = 0;
+  private epoch = 0;
   private lastNormed: Buf | null = null;
 
   constructor(
@@ -56,11 +55,17 @@ export class Decoder {
     model: ModelWeights,
     readonly chunkRows: number = DEFAULT_CHUNK_ROWS,
   ) {
+    if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`invalid chunk size ${chunkRows}: expected a whole number >= 1`);
     this.config = model.config;
     this.weights = resolveDecoderWeights(model);
     this.memory = new ActivationMemory(backend.arena);
     const factors = this.weights.ropeFreqs === undefined ? undefined : backend.view(this.ropeFreqsBuf()).slice();
     this.rope = buildRopeTable(model.config, factors);
+  }
+
+  /** Count of resetCache calls, so that a sequence can tell that a later one took its cache over. */
+  get cacheEpoch(): number {
+    return this.epoch;
   }
 
   get hiddenSize(): number {
@@ -74,7 +79,7 @@ export class Decoder {
   resetCache(capacity: number): KvCache {
     const c = this.config;
     const rowWidth = c.numKvHeads * c.headDim;
-    this.cacheEpoch++;
+    this.epoch++;
     this.cache ??= new KvCache(this.backend, this.memory, c.numLayers, rowWidth, capacity);
     for (let l = 0; l < c.numLayers; l++) {
       this.cache.layers[l].length = 0;

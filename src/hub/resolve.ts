@@ -6,7 +6,7 @@ import { statfs, stat } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { connectToHub, fetchCommit, fetchFileTree, type HubConnection, type RepoFile } from './api.js';
-import { fileSize, hubCacheDir, isMissing, RepoCache } from './cache.js';
+import { fileSize, hubCacheDir, isCommitHash, isMissing, RepoCache } from './cache.js';
 import { downloadBlob, type DownloadProgress } from './download.js';
 import { HubError } from './errors.js';
 import { CONFIG_FILE, ggufFiles, listSnapshot, OPTIONAL_FOLDER_FILES, pickFiles, readIndexShards, rootSafetensors, SAFETENSORS_INDEX } from './select.js';
@@ -45,6 +45,15 @@ export async function resolveModelSpec(spec: string, options: ResolveOptions = {
   const cache = new RepoCache(options.cacheDir ?? hubCacheDir(env), hubSpec.repo);
   const offline = options.offline ?? /^(1|true|yes|on)$/i.test(env.HF_HUB_OFFLINE ?? '');
   if (offline) return resolveFromCache(hubSpec, cache, 'HF_HUB_OFFLINE is set');
+
+  // A commit hash names fixed contents, so a complete cached snapshot needs no request.
+  if (isCommitHash(hubSpec.revision)) {
+    try {
+      return await resolveFromCache(hubSpec, cache, 'pinned commit');
+    } catch (error) {
+      if (!(error instanceof HubError)) throw error;
+    }
+  }
 
   const endpoint = options.endpoint ?? env.HF_ENDPOINT ?? DEFAULT_ENDPOINT;
   const hub = connectToHub(endpoint, options.token ?? (env.HF_TOKEN || undefined));

@@ -119,6 +119,11 @@ test('second call reuses the cache', async () => {
   assert.equal(second, first);
   assert.deepEqual(fileRequests(), []);
   assert.equal(second, join(cacheDir, 'models--org--gguf', 'snapshots', COMMIT, 'tiny-Q8_0.gguf'));
+  assert.ok(hub.requests.length > 0, 'a branch name is resolved online');
+
+  hub.requests.length = 0;
+  assert.equal(await resolveModelSpec(`hf:org/gguf@${COMMIT}:tiny-Q8_0.gguf`, options()), first);
+  assert.deepEqual(hub.requests, [], 'a cached commit needs no request');
   assert.deepEqual(await readFile(second), hub.repos.get('org/gguf')!.files['tiny-Q8_0.gguf']);
 });
 

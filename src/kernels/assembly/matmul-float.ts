@@ -47,44 +47,100 @@ import { f16ToF32, f16x4ToF32x4, sumF32x4 } from './simd';
   return total;
 }
 
+/** Four weights of kind 0 (F32), 1 (F16) or 2 (BF16) starting at column c, as f32x4. */
+@inline function loadWeights(kind: i32, w: usize, c: i32): v128 {
+  if (kind == 0) return v128.load(w + (<usize>c << 2));
+  if (kind == 1) return f16x4ToF32x4(v128.load16x4_s(w + (<usize>c << 1)));
+  return i32x4.shl(v128.load16x4_u(w + (<usize>c << 1)), 16);
+}
+
+@inline function loadWeight(kind: i32, w: usize, c: i32): f32 {
+  if (kind == 0) return load<f32>(w + (<usize>c << 2));
+  if (kind == 1) return f16ToF32(load<u16>(w + (<usize>c << 1)));
+  return reinterpret<f32>(<u32>load<u16>(w + (<usize>c << 1)) << 16);
+}
+
+/**
+ * One weight row times four activation rows (x, x + stride, ...), written to y, y + ldyBytes, ...
+ * Each group of four weights is loaded and converted once for the four rows, which matters most
+ * for F16 and BF16 in prefill.
+ */
+@inline function dot1x4(kind: i32, w: usize, x: usize, stride: usize, cols: i32, y: usize, ldyBytes: usize): void {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const weights = loadWeights(kind, w, c);
+    const at = x + (<usize>c << 2);
+    acc0 = f32x4.add(acc0, f32x4.mul(weights, v128.load(at)));
+    acc1 = f32x4.add(acc1, f32x4.mul(weights, v128.load(at + stride)));
+    acc2 = f32x4.add(acc2, f32x4.mul(weights, v128.load(at + 2 * stride)));
+    acc3 = f32x4.add(acc3, f32x4.mul(weights, v128.load(at + 3 * stride)));
+  }
+  let sum0 = sumF32x4(acc0);
+  let sum1 = sumF32x4(acc1);
+  let sum2 = sumF32x4(acc2);
+  let sum3 = sumF32x4(acc3);
+  for (; c < cols; c++) {
+    const weight = loadWeight(kind, w, c);
+    const at = x + (<usize>c << 2);
+    sum0 += weight * load<f32>(at);
+    sum1 += weight * load<f32>(at + stride);
+    sum2 += weight * load<f32>(at + 2 * stride);
+    sum3 += weight * load<f32>(at + 3 * stride);
+  }
+  store<f32>(y, sum0);
+  store<f32>(y + ldyBytes, sum1);
+  store<f32>(y + 2 * ldyBytes, sum2);
+  store<f32>(y + 3 * ldyBytes, sum3);
+}
+
 /**
  * Activation rows per tile: each weight row is applied to a tile of rows while it sits in L1, and
- * the tile (16 rows of a 4096-wide layer: 64 KiB as int8, 256 KiB as f32) stays in L2.
+ * the tile (16 rows of a 4096-wide layer: 256 KiB as f32) stays in L2.
  */
 const ROW_TILE = 16;
 
 export function matmulF32(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+  const stride = <usize>cols << 2;
+  const ldyBytes = <usize>ldy << 2;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
     for (let r = r0; r < r1; r++) {
       const row = w + ((<usize>r * cols) << 2);
-      for (let i = i0; i < i1; i++) {
-        store<f32>(y + ((<usize>i * ldy + r) << 2), dotF32(row, x + ((<usize>i * cols) << 2), cols));
-      }
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) dot1x4(0, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
+      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotF32(row, x + <usize>i * stride, cols));
     }
   }
 }
 
 export function matmulF16(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+  const stride = <usize>cols << 2;
+  const ldyBytes = <usize>ldy << 2;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
     for (let r = r0; r < r1; r++) {
       const row = w + ((<usize>r * cols) << 1);
-      for (let i = i0; i < i1; i++) {
-        store<f32>(y + ((<usize>i * ldy + r) << 2), dotF16(row, x + ((<usize>i * cols) << 2), cols));
-      }
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) dot1x4(1, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
+      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotF16(row, x + <usize>i * stride, cols));
     }
   }
 }
 
 export function matmulBF16(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+  const stride = <usize>cols << 2;
+  const ldyBytes = <usize>ldy << 2;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
     for (let r = r0; r < r1; r++) {
       const row = w + ((<usize>r * cols) << 1);
-      for (let i = i0; i < i1; i++) {
-        store<f32>(y + ((<usize>i * ldy + r) << 2), dotBF16(row, x + ((<usize>i * cols) << 2), cols));
-      }
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) dot1x4(2, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
+      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotBF16(row, x + <usize>i * stride, cols));
     }
   }
 }

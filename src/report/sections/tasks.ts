@@ -129,7 +129,7 @@ function renderDetail(taskId: number, task: TaskRecord | undefined, columns: Bro
     parts.push(`<table class="crv-task"><caption>CRV per layer${runLabels ? ` (${escapeHtml(runLabels[0])})` : ''}</caption><thead><tr><th scope="col">layer</th>${head}</tr></thead><tbody>${body}</tbody></table>`);
   }
   const cards = columns.map((column) => renderCard(column, cells.get(column.key)!)).join('\n');
-  parts.push(`<div class="code-grid" style="--columns: ${Math.min(columns.length, 4)}">${cards}</div>`);
+  parts.push(`<div class="code-grid" style="--columns: ${Math.min(columns.length, 5)}">${cards}</div>`);
   return `<template id="task-detail-${taskId}">${parts.join('\n')}</template>`;
 }
 

@@ -5,6 +5,7 @@ import { openBackend } from '../engine/open-backend.js';
 import type { Backend } from '../kernels/backend.js';
 import { Arena } from '../kernels/arena.js';
 import { loadModel, type LoadedModel } from '../model/load.js';
+import { encodeChatPrompt } from '../tokenizer/prompt.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.js';
 
 export interface ModelContext {
@@ -28,13 +29,10 @@ export async function openModelContext(path: string, threads: number): Promise<M
 
 /**
  * Token ids of a user message: through the chat template when `chat` is set and the model has
- * one, else the plain text with the model's special tokens (BOS).
+ * one, else the plain text with the model's special tokens (BOS). A model without a template is
+ * reported once by the caller, which prints the effective settings.
  */
 export function encodeUserPrompt(tokenizer: Tokenizer, text: string, chat: boolean): number[] {
   if (!chat || tokenizer.chatTemplate === null) return tokenizer.encode(text, { addSpecial: true });
-  const rendered = tokenizer.applyChatTemplate([{ role: 'user', content: text }], { addGenerationPrompt: true });
-  const ids = tokenizer.encode(rendered, { parseSpecial: true });
-  // Templates usually write the BOS text themselves; add BOS only when they did not.
-  if (tokenizer.addBos && tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) ids.unshift(tokenizer.bosId);
-  return ids;
+  return encodeChatPrompt(tokenizer, text);
 }

@@ -91,6 +91,7 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
     `variants    ${variants.map((v) => ('captureLayer' in v && v.captureLayer !== v.integrationLayer ? `${v.name} (capture ${v.captureLayer} -> layer ${v.integrationLayer})` : v.name)).join(', ')}`,
     `integration placement ${options.placement}${options.placement === 'add' ? ` (alpha ${options.alpha})` : ''}, positions ${options.positions}, CRV source ${describeCrvSource(options.crvSource)}`,
     `sampling    temperature ${options.temperature}${options.topK !== undefined ? `, top-k ${options.topK}` : ''}${options.topP !== undefined ? `, top-p ${options.topP}` : ''}, seed ${options.seed}, ${options.samples} sample(s)`,
+    `prompts     ${options.chat && context.tokenizer.chatTemplate !== null ? 'chat template' : options.chat ? 'plain text (the model has no chat template)' : 'plain text (--no-chat)'}`,
     `tokens      thinking ${options.thinkingMaxTokens}, code ${options.codeMaxTokens}; retry on name mismatch: ${options.retryOnNameMismatch ? 'yes' : 'no'}`,
     `compute     ${context.backend.name}, ${options.threads} thread(s); sandbox workers ${options.workers}`,
     `run folder  ${options.out}`,

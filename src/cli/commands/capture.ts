@@ -1,5 +1,6 @@
 // `nir capture`: hidden states H_l of a text or token sequence, saved as a CRV safetensors file.
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Decoder } from '../../engine/forward.js';
 import { openBackend } from '../../engine/open-backend.js';
@@ -9,6 +10,7 @@ import { capture, parseSpan } from '../../nir/capture.js';
 import { saveCrv } from '../../nir/crv-file.js';
 import { loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
+import { resolveModelArgument } from '../model-spec.js';
 import { parseInteger, parseOptions, parseTokenList } from './generate.js';
 
 const USAGE = `usage: nir capture --model PATH (--text TEXT | --tokens 1,2,3) --layer L [--span A:B] --out FILE.safetensors
@@ -20,7 +22,7 @@ const USAGE = `usage: nir capture --model PATH (--text TEXT | --tokens 1,2,3) --
   --span A:B       token positions A..B-1 to keep (default: all). Negative values count from the
                    end; write them as --span=-8: so that they are not read as an option
   --out FILE       safetensors file to write (tensor 'crv' [rows, hidden] F32 with provenance metadata)
-  --threads N      compute threads (default 2)`;
+  --threads N      compute threads (default: CPU count)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptions(USAGE, () => parseArgs({
@@ -33,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       layer: { type: 'string' },
       span: { type: 'string' },
       out: { type: 'string' },
-      threads: { type: 'string', default: '2' },
+      threads: { type: 'string', default: String(availableParallelism()) },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -51,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const threads = parseInteger('--threads', values.threads, 1);
 
   const arena = new Arena();
-  const model = await loadModel(values.model!, arena);
+  const model = await loadModel(await resolveModelArgument(values.model!), arena);
   const tokens =
     values.tokens !== undefined
       ? parseTokenList('--tokens', values.tokens, model.config.vocabSize)

@@ -11,9 +11,9 @@ import { ProgressLine } from '../../eval/progress.js';
 import type { CrvSource, EvalOptions } from '../../eval/options.js';
 import { BUNDLED_PROMPTS_DIR } from '../../eval/templates.js';
 import { SECTION_NAMES } from '../../eval/sections.js';
-import { createProgressBar, resolveModelSpec } from '../../hub/index.js';
 import { writeReport } from '../../report/index.js';
 import { InputError } from '../../util/errors.js';
+import { resolveModelArgument } from '../model-spec.js';
 
 /** The model trained by this project and shipped with it (see docs/MODEL_CARD.md). */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../../../../models/nir-code-7m.gguf', import.meta.url));
@@ -141,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError(`the bundled model ${BUNDLED_MODEL} is missing`, { hint: 'give --model PATH, or restore models/ from the repository' });
   }
   const modelSpec = values.model ?? BUNDLED_MODEL;
-  const model = await resolveModelSpec(modelSpec, { onProgress: createProgressBar((text) => process.stderr.write(text), Boolean(process.stderr.isTTY)) });
+  const model = await resolveModelArgument(modelSpec);
   const placement = values.placement as Placement;
   if (!['prepend', 'append', 'add'].includes(placement)) throw new InputError(`invalid --placement '${placement}': expected prepend, append or add`);
   const positions = values.positions as PositionMode;

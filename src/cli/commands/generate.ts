@@ -1,5 +1,6 @@
 // `nir generate`: text generation with optional CRV integrations.
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Decoder } from '../../engine/forward.js';
 import { generate } from '../../engine/generate.js';
@@ -9,8 +10,10 @@ import { Arena } from '../../kernels/arena.js';
 import { loadModel } from '../../model/load.js';
 import { loadCrv } from '../../nir/crv-file.js';
 import { createInjection, type Injection, type Placement, type PositionMode } from '../../nir/injection.js';
+import { encodeChatPrompt } from '../../tokenizer/prompt.js';
 import { loadTokenizer, type Tokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
+import { resolveModelArgument } from '../model-spec.js';
 
 const USAGE = `usage: nir generate --model PATH (--prompt TEXT [--chat] | --tokens 1,2,3) [options]
 
@@ -25,7 +28,7 @@ const USAGE = `usage: nir generate --model PATH (--prompt TEXT [--chat] | --toke
   --seed S                seed of the sampler's random generator
   --inject SPEC           crv=FILE,layer=K[,placement=prepend|append|add][,alpha=A]; repeatable
   --positions MODE        consistent (default) or original: decode positions after an integration
-  --threads N             compute threads (default 2)
+  --threads N             compute threads (default: CPU count)
   --json                  print one JSON object {tokens, text} instead of streaming the text
   --logits                with --json, add the logits of every step (number[][])`;
 
@@ -45,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       inject: { type: 'string', multiple: true, default: [] },
       positions: { type: 'string', default: 'consistent' },
-      threads: { type: 'string', default: '2' },
+      threads: { type: 'string', default: String(availableParallelism()) },
       json: { type: 'boolean', default: false },
       logits: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -75,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   const arena = new Arena();
-  const model = await loadModel(values.model, arena);
+  const model = await loadModel(await resolveModelArgument(values.model!), arena);
   const tokenizer = await loadTokenizer(model.tokenizerFiles);
   const injections = values.inject.map((spec) => parseInjection(spec, model.config));
   const promptTokens =
@@ -130,12 +133,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function encodePrompt(tokenizer: Tokenizer, prompt: string, chat: boolean): number[] {
-  if (!chat) return tokenizer.encode(prompt, { addSpecial: true });
-  const text = tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true });
-  const ids = tokenizer.encode(text, { parseSpecial: true });
-  // Templates usually write the BOS text themselves; add BOS only when they did not.
-  if (tokenizer.addBos && tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) ids.unshift(tokenizer.bosId);
-  return ids;
+  return chat ? encodeChatPrompt(tokenizer, prompt) : tokenizer.encode(prompt, { addSpecial: true });
 }
 
 /** Parses crv=FILE,layer=K[,placement=...][,alpha=A] and loads and validates the CRV. */

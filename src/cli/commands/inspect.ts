@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 
+import { resolveModelArgument } from '../model-spec.js';
 import { summarizeModel, type ModelSummary } from '../../model/summary.js';
 import { InputError } from '../../util/errors.js';
 
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`inspect: expected one model path, got ${positionals.length}\n\n${HELP}`);
     return 2;
   }
-  const summary = summarizeModel(positionals[0]);
+  const summary = summarizeModel(await resolveModelArgument(positionals[0]));
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return 0;
 }

@@ -102,6 +102,8 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
   const sandbox = await Sandbox.create({ workers: options.workers, timeoutMs: options.timeoutMs });
   let status: 'complete' | 'interrupted' = 'complete';
   let tasksDone = 0;
+  const runStarted = Date.now();
+  const timings = { thinking_s: 0, crv_s: 0, generation_s: 0, scoring_s: 0, generated_tokens: 0 };
 
   try {
     for (const task of tasks) {
@@ -124,13 +126,19 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
       hooks.progress?.update(progressState, true);
       const recordLayers = options.crvSource.kind === 'recorded' ? captureLayers : [];
       const thinking = needsCrvs ? think(context, task, options, folder.dir, thinkingTemplate, recordLayers) : null;
-      if (thinking !== null && !thinking.cached) hooks.progress?.addTokens(thinking.record.tokens.length, thinking.record.seconds * 1000);
+      if (thinking !== null && !thinking.cached) {
+        hooks.progress?.addTokens(thinking.record.tokens.length, thinking.record.seconds * 1000);
+        timings.thinking_s += thinking.record.seconds;
+        timings.generated_tokens += thinking.record.tokens.length;
+      }
 
       progressState.stage = 'CRV';
       hooks.progress?.update(progressState, true);
+      const crvStarted = Date.now();
       const crvs = thinking === null
         ? { sourceTokens: [], sourceText: '', byLayer: new Map(), stats: [] }
         : buildCrvs(context, thinking, options.crvSource, captureLayers, folder.dir);
+      timings.crv_s += (Date.now() - crvStarted) / 1000;
 
       for (const [variant, sample] of pending) {
         if (hooks.shouldStop?.()) {
@@ -139,12 +147,16 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
         }
         progressState.stage = `generating ${variant.name}${options.samples > 1 ? ` #${sample}` : ''}`;
         hooks.progress?.update(progressState, true);
+        const sampleStarted = Date.now();
         const { record, tokens, seconds } = await generateSample(context, task, variant, sample, crvs, options, codeTemplate, {
           metrics,
           sandbox,
           timeoutMs: options.timeoutMs,
         });
         hooks.progress?.addTokens(tokens, seconds * 1000);
+        timings.generation_s += seconds;
+        timings.scoring_s += (Date.now() - sampleStarted) / 1000 - seconds;
+        timings.generated_tokens += tokens;
         folder.samples.append(record);
       }
       if (status === 'interrupted') break;
@@ -152,6 +164,7 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
       hooks.progress?.update({ tasksDone, tasksTotal: tasks.length, stage: 'done' }, true);
     }
   } catch (error) {
+    folder.addTimings({ ...timings, total_s: (Date.now() - runStarted) / 1000 });
     folder.close('failed');
     throw error;
   } finally {
@@ -161,6 +174,7 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
     await context.close();
   }
 
+  folder.addTimings({ ...timings, total_s: (Date.now() - runStarted) / 1000 });
   const records = folder.samples.records;
   const summary = summarizeEval(records);
   const table = studyTableMarkdown(summary);

@@ -37,9 +37,11 @@ export interface RunManifest {
   status: RunStatus;
   /** Times the run was started in this folder (1 for a run never resumed). */
   starts: number;
+  /** Seconds spent per phase, summed over all starts (eval runs), such as `thinking_s`. */
+  timings?: Record<string, number>;
 }
 
-export type ManifestRequest = Omit<RunManifest, 'created' | 'updated' | 'status' | 'starts'>;
+export type ManifestRequest = Omit<RunManifest, 'created' | 'updated' | 'status' | 'starts' | 'timings'>;
 
 export const RUN_FILE = 'run.json';
 export const SAMPLES_FILE = 'samples.jsonl';
@@ -128,6 +130,14 @@ export class RunFolder<T extends SampleKey> {
   /** Writes a file of the run folder atomically. */
   writeFile(name: string, text: string): void {
     writeFileAtomic(join(this.dir, name), text);
+  }
+
+  /** Adds seconds (or counts) per phase to the run's timings, which accumulate across starts. */
+  addTimings(delta: Record<string, number>): void {
+    const timings = { ...(this.manifest.timings ?? {}) };
+    for (const [key, value] of Object.entries(delta)) timings[key] = (timings[key] ?? 0) + value;
+    this.manifest = { ...this.manifest, timings, updated: new Date().toISOString() };
+    writeFileAtomic(join(this.dir, RUN_FILE), `${JSON.stringify(this.manifest, null, 2)}\n`);
   }
 
   setStatus(status: RunStatus): void {

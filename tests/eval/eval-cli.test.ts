@@ -60,6 +60,10 @@ test('eval layer 0 equals reasoning in prompt', () => {
   const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { order: string[] };
   assert.deepEqual(summary.order, ['L0', 'ctx']);
   assert.match(result.stdout, /\| L0 \| 2 \|/);
+  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { status: string; timings: Record<string, number> };
+  assert.equal(run.status, 'complete');
+  assert.ok(run.timings.generated_tokens > 0, `timings: ${JSON.stringify(run.timings)}`);
+  assert.ok(run.timings.total_s >= run.timings.thinking_s + run.timings.generation_s, `timings: ${JSON.stringify(run.timings)}`);
 });
 
 test('eval resumes after kill and adds depths', async () => {

@@ -62,15 +62,17 @@ export function crvStats(layer: number, crv: Crv): CrvStats {
 /**
  * Builds (or reads back) the CRVs of one task at every capture layer.
  * `reasoning` and `sections` re-encode the source text on its own (with the model's BOS) and
- * capture H_l of all its positions; `recorded` uses the rows recorded during the thinking stage
- * (captured again from the reasoning tokens when the thinking came from the cache).
+ * capture H_l of all its positions. `recorded` uses the rows recorded during the thinking stage.
+ * When the thinking came from the cache, those rows are captured again after the thinking prompt.
  */
 export function buildCrvs(context: ModelContext, thinking: ThinkingResult, source: CrvSource, layers: readonly number[], runDir: string): TaskCrvs {
   const { tokenizer, decoder, model } = context;
   const taskId = thinking.record.task_id;
   const reasoning = thinking.record.reasoning;
   const sourceText = source.kind === 'sections' ? selectSource(reasoning, source.sections) : reasoning;
-  const sourceTokens = source.kind === 'recorded' ? thinking.record.tokens : sourceText === '' ? [] : tokenizer.encode(sourceText, { addSpecial: true });
+  let sourceTokens: number[] = [];
+  if (source.kind === 'recorded') sourceTokens = thinking.record.tokens;
+  else if (sourceText !== '') sourceTokens = tokenizer.encode(sourceText, { addSpecial: true });
   const d = model.config.hiddenSize;
 
   mkdirSync(join(runDir, 'crv'), { recursive: true });

@@ -78,7 +78,8 @@ test('eval resumes after kill and adds depths', async () => {
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   const partial = readSamples(runDir);
-  assert.ok(partial.length >= 1 && partial.length < 4, `expected a partial run, found ${partial.length} samples`);
+  assert.ok(partial.length >= 1, 'the run was killed before its first sample');
+  assert.ok(partial.length < 4, `the run finished all ${partial.length} samples before the kill`);
   const thinkingFile = join(runDir, 'thinking', '11.json');
   const thinkingTime = statSync(thinkingFile).mtimeMs;
 

@@ -9,7 +9,7 @@ import { InputError } from '../util/errors.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Where the chosen interpreter lives; every path here must be visible inside the sandbox. */
+/** Location of the chosen interpreter; every path here must be visible inside the sandbox. */
 export interface PythonInstall {
   executable: string;
   /** Install prefixes (sys.prefix, sys.base_prefix, ...), deduplicated, absolute. */
@@ -17,7 +17,7 @@ export interface PythonInstall {
   version: string;
 }
 
-/** Paths the harness sees inside bubblewrap. */
+/** Paths of the scratch folder and the harness inside bubblewrap. */
 export const SANDBOX_WORK_DIR = '/sandbox/work';
 export const SANDBOX_HARNESS_DIR = '/sandbox/harness';
 

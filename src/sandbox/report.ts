@@ -24,7 +24,7 @@ export interface HarnessReport {
   exitCode?: number;
 }
 
-/** What the sandbox observed about one harness process. */
+/** Observations of the sandbox about one harness process. */
 export interface RunFacts {
   /** Undefined when no report with the right nonce arrived. */
   report: HarnessReport | undefined;
@@ -69,12 +69,12 @@ export function classify(job: TestJob, facts: RunFacts, timeoutMs: number, durat
   }
   if (report === undefined) {
     if (facts.harnessTimedOut) return fail('timeout', { error: { type: 'Timeout', message: 'the harness did not finish in time' } });
-    const how = facts.exitSignal ? `signal ${facts.exitSignal}` : `exit code ${facts.exitCode}`;
+    const ending = facts.exitSignal ? `signal ${facts.exitSignal}` : `exit code ${facts.exitCode}`;
     return fail('crashed', {
       signal: facts.exitSignal ?? signalFromExitCode(facts.exitCode),
       error: {
         type: 'HarnessLost',
-        message: `the harness ended (${how}) without a report: the program killed it, or stderr shows why the harness failed`,
+        message: `the harness ended (${ending}) without a report: the program killed it, or stderr shows why the harness failed`,
       },
     });
   }

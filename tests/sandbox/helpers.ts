@@ -11,19 +11,24 @@ export type SandboxMode = 'bubblewrap' | 'limits-only';
 export const runningAsRoot = process.getuid?.() === 0;
 export const bubblewrapAvailable = findBubblewrap() !== undefined;
 
-/** Small limits keep the hostile programs light on a shared machine. */
+/**
+ * Small limits keep the hostile programs light on a shared machine. The
+ * timeout is generous because a loaded machine can take seconds to start
+ * Python; tests about timeouts set their own short one.
+ */
 export const HOSTILE_LIMITS: SandboxOptions = {
   workers: 2,
-  timeoutMs: 2_000,
+  timeoutMs: 10_000,
   memoryBytes: 256 * 1024 * 1024,
   maxProcesses: 16,
   maxOutputBytes: 4 * 1024,
 };
 
 /**
- * Without bubblewrap, a sandbox started as root runs jobs as an unprivileged
- * uid, which cannot enter /root where pyenv keeps its interpreters; the
- * system interpreter is readable by every uid.
+ * Return the interpreter for a mode. Without bubblewrap, a sandbox started
+ * as root runs jobs as an unprivileged uid, and that uid cannot enter /root,
+ * where pyenv keeps its interpreters. The system interpreter is readable by
+ * every uid.
  */
 export function pythonFor(mode: SandboxMode): string | undefined {
   if (mode === 'limits-only' && runningAsRoot && existsSync('/usr/bin/python3')) return '/usr/bin/python3';
@@ -47,7 +52,7 @@ export function job(program: string, tests: string[] = ['assert True'], extra: P
   return { id: `hostile-${++jobNumber}`, program, setupCode: '', tests, challengeTests: [], ...extra };
 }
 
-/** A string unlikely to appear in any other process's command line. */
+/** Build a string unlikely to appear in any other process's command line. */
 export function uniqueMarker(name: string): string {
   return `nir-sandbox-test-${name}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }

@@ -1,5 +1,6 @@
 // Public entry of the sandbox: a pool of workers that run untrusted Python against MBPP asserts.
 
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,7 +71,16 @@ export class Sandbox {
     }
 
     const runningAsRoot = process.getuid?.() === 0;
-    const python = await resolvePython(resolved.python);
+    let python = await resolvePython(resolved.python);
+    // Without bubblewrap, jobs run as other uids that cannot read a Python installed under /root
+    // (pyenv). When the interpreter was not chosen explicitly, the system one is used instead.
+    if (runningAsRoot && bwrap === undefined && options.python === undefined && !othersCanRun(python.executable)) {
+      const fallback = '/usr/bin/python3';
+      if (existsSync(fallback) && othersCanRun(realpathSync(fallback))) {
+        log.warn(`sandbox: ${python.executable} is not readable by the job uids, so programs run with ${fallback}`);
+        python = await resolvePython(fallback);
+      }
+    }
     const scratchRoot = await mkdtemp(path.join(os.tmpdir(), 'nir-sandbox-'));
     // Job uids must pass through to their own folders, but not list the others.
     await chmod(scratchRoot, 0o711);
@@ -143,5 +153,14 @@ export class Sandbox {
           : 'check that python3 starts and, with bubblewrap, that user namespaces are enabled',
       });
     }
+  }
+}
+
+/** Whether users other than the owner can reach and execute `file`: every folder above it needs o+x. */
+function othersCanRun(file: string): boolean {
+  if ((statSync(file).mode & 0o005) !== 0o005) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === path.dirname(dir)) return true;
   }
 }

@@ -74,7 +74,7 @@ async function checkLocalPath(path: string): Promise<string> {
     await stat(path);
   } catch (error) {
     if (!isMissing(error)) throw error;
-    throw new InputError(`model path not found: ${path}`, {
+    throw new InputError(`model path not found: ${path}: no such file or folder (expected a GGUF file, a Hugging Face model folder or hf:org/name)`, {
       source: path,
       expected: 'a GGUF file, a Hugging Face model folder or hf:org/name[@revision][:file]',
       found: 'no such file or folder',

@@ -12,6 +12,7 @@ import { Arena } from '../../kernels/arena.js';
 import { measureReadBandwidth } from '../../kernels/wasm/probe.js';
 import { loadModel, type LoadedModel } from '../../model/load.js';
 import { InputError } from '../../util/errors.js';
+import { resolveModelArgument } from '../model-spec.js';
 
 const USAGE = `usage: nir bench --model PATH [options]
 
@@ -56,7 +57,8 @@ export async function run(argv: string[]): Promise<number> {
   const bandwidthMiB = parseCount('--bandwidth-mb', values['bandwidth-mb'], 1);
 
   const arena = new Arena();
-  const model = await loadModel(values.model, arena);
+  const modelPath = await resolveModelArgument(values.model);
+  const model = await loadModel(modelPath, arena);
   if (values['compare-llama-cpp'] && model.format !== 'gguf') {
     throw new InputError(`--compare-llama-cpp needs a GGUF file, but ${values.model} is a ${model.format} model`);
   }
@@ -68,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const weightBytes = weightBytesPerToken(model);
 
   const result: Record<string, number | string> = {
-    model: values.model,
+    model: modelPath,
     threads,
     prompt_tokens: promptTokens,
     gen_tokens: genTokens,
@@ -82,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   result.decode_bound_fraction = (result.decode_tok_s as number) / (result.decode_bound_tok_s as number);
 
   if (values['compare-llama-cpp']) {
-    const llama = await runLlamaCpp(values.model, threads, prompt, genTokens);
+    const llama = await runLlamaCpp(modelPath, threads, prompt, genTokens);
     result.llama_cpp_prefill_tok_s = promptTokens / llama.prefillSeconds;
     result.llama_cpp_decode_tok_s = genTokens / llama.decodeSeconds;
     result.prefill_ratio = (result.prefill_tok_s as number) / result.llama_cpp_prefill_tok_s;

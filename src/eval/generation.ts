@@ -59,7 +59,13 @@ function runGeneration(context: ModelContext, variant: RunVariant, prompt: strin
   const injections: Injection[] = [];
   let crvRows = 0;
   let crvRowsDropped = 0;
-  const room = config.maxPositions - promptTokens.length - options.codeMaxTokens;
+  // A long task prompt leaves fewer new tokens, and the CRV takes only what is left after those.
+  const maxTokens = Math.max(0, Math.min(options.codeMaxTokens, config.maxPositions - promptTokens.length));
+  const room = config.maxPositions - promptTokens.length - maxTokens;
+  if (maxTokens === 0) {
+    log.warn(`code prompt of ${promptTokens.length} tokens fills the context of ${config.maxPositions}; the sample gets no completion`);
+    return { completion: '', promptTokens: promptTokens.length, generatedTokens: 0, stopReason: 'context-full', seconds: 0, crvRows: 0, crvRowsDropped: 0 };
+  }
 
   if (variant.name === 'ctx') {
     const kept = crvs.sourceTokens.slice(Math.max(0, crvs.sourceTokens.length - Math.max(0, room)));
@@ -96,7 +102,7 @@ function runGeneration(context: ModelContext, variant: RunVariant, prompt: strin
     injections,
     positions: options.positions,
     sampler: createSampler({ temperature: options.temperature, topK: options.topK, topP: options.topP, seed }),
-    maxTokens: options.codeMaxTokens,
+    maxTokens,
     stopTokenIds: tokenizer.stopIds,
     decode: (ids) => tokenizer.decode(ids, { skipSpecial: true }),
   });

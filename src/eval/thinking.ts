@@ -79,10 +79,19 @@ export function think(context: ModelContext, task: Task, options: EvalOptions, r
         };
 
   const started = Date.now();
+  // A long task prompt leaves less room to think; one that fills the context gets no reasoning.
+  const maxTokens = Math.min(options.thinkingMaxTokens, context.model.config.maxPositions - promptTokens.length);
+  if (maxTokens <= 0) {
+    log.warn(`task ${task.taskId}: thinking prompt of ${promptTokens.length} tokens fills the context of ${context.model.config.maxPositions}; no reasoning`);
+    const record: ThinkingRecord = { task_id: task.taskId, prompt, prompt_ids: promptTokens, reasoning: '', tokens: [], stop_reason: 'context-full', seconds: 0 };
+    mkdirSync(join(runDir, 'thinking'), { recursive: true });
+    writeFileAtomic(thinkingPath(runDir, task.taskId), `${JSON.stringify(record)}\n`);
+    return { record, recorded: new Map(recordLayers.map((layer) => [layer, new Float32Array(0)])), cached: false };
+  }
   const result = generate(context.decoder, {
     promptTokens,
     sampler: createSampler({ temperature: options.temperature, topK: options.topK, topP: options.topP, seed: options.seed + task.taskId }),
-    maxTokens: options.thinkingMaxTokens,
+    maxTokens,
     stopTokenIds: context.tokenizer.stopIds,
     decode: (ids) => context.tokenizer.decode(ids, { skipSpecial: true }),
     // Recording the deepest layer makes generate feed the last token up to it, so every layer has every row.

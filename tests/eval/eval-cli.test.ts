@@ -100,3 +100,19 @@ test('eval resumes after kill and adds depths', async () => {
   assert.deepEqual(final.slice(4).map((s) => s.variant), ['L0', 'L0']);
   assert.equal(statSync(thinkingFile).mtimeMs, thinkingTime, 'adding a depth ran the thinking stage again');
 });
+
+test('eval fits prompts longer than context', () => {
+  // A 96-position model: the task prompt alone fills the context, so both stages must degrade, not fail.
+  const small = generateTestModel({ preset: 'tiny', layers: 2, seed: 12, contextLength: 96, out: join(work, 'small'), formats: ['gguf-f32'] });
+  const runDir = join(work, 'small-run');
+  const result = spawnSync(process.execPath, [NIR, 'eval', '--model', small.gguf['gguf-f32']!, '--no-report', '--threads', '1', '--workers', '1', '--tasks', '11', '--layers', '1,orig', '--out', runDir], { encoding: 'utf8', timeout: 240_000 });
+  assert.equal(result.status, 0, result.stderr);
+  const samples = readSamples(runDir) as Array<Sample & { stop_reason: string; prompt_tokens: number }>;
+  assert.equal(samples.length, 2);
+  for (const sample of samples) {
+    assert.equal(sample.stop_reason, 'context-full', `${sample.variant}: prompt of ${sample.prompt_tokens} tokens`);
+    assert.equal(sample.generated_tokens, 0);
+  }
+  const thinking = JSON.parse(readFileSync(join(runDir, 'thinking', '11.json'), 'utf8')) as { stop_reason: string };
+  assert.equal(thinking.stop_reason, 'context-full');
+});

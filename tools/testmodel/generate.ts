@@ -51,6 +51,8 @@ export interface TestModelOptions {
   /** Splits the Hugging Face weights into shards of about this many bytes (default: 5 GB for the real shapes, one file for tiny). */
   readonly shardBytes?: number;
   readonly ggufVersion?: 2 | 3;
+  /** Overrides the preset's context length (maximum positions). */
+  readonly contextLength?: number;
 }
 
 export interface TestModelFiles {
@@ -78,7 +80,7 @@ export function testModelConfig(options: Omit<TestModelOptions, 'out' | 'formats
     ropeTheta: preset.ropeTheta,
     ropeScaling: preset.ropeScaling,
     ropeStyle: 'neox',
-    maxPositions: preset.maxPositions,
+    maxPositions: options.contextLength ?? preset.maxPositions,
     tieWordEmbeddings: options.tieEmbeddings ?? (options.arch === undefined ? preset.tieWordEmbeddings : architecture === 'qwen2'),
     attentionBias: architecture === 'qwen2',
   });

@@ -2,7 +2,7 @@
 
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Placement, PositionMode } from '../../engine/injection.js';
@@ -149,7 +149,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.alpha !== undefined && placement !== 'add') throw new InputError('--alpha applies only to --placement add');
   const limit = values.limit !== undefined ? integer('limit', values.limit, 0, 1) : bundled && values.tasks === undefined ? BUNDLED_DEFAULT_LIMIT : undefined;
   const cores = availableParallelism();
-  const modelName = modelSpec.replace(/^hf:/, '').replace(/[/\\:@]+/g, '-').replace(/\.gguf$/, '').split('-').slice(-4).join('-');
+  // Run folder name: the file or folder name of a local model, org-name[-file] of a hub spec.
+  const modelName = modelSpec.startsWith('hf:')
+    ? modelSpec.slice(3).replace(/[/\\:@]+/g, '-').replace(/\.gguf$/, '')
+    : basename(modelSpec.replace(/[/\\]+$/, '')).replace(/\.gguf$/, '');
 
   const options: EvalOptions = {
     model,

@@ -20,6 +20,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "install-test-deps: installing ${missing[*]}"
   "${apt_get[@]}" update -qq
-  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
 [ -d node_modules ] || npm ci

@@ -47,6 +47,8 @@ interface GenerationOutput {
   crvRowsDropped: number;
 }
 
+let truncationWarned = false;
+
 /** Seed of one (task, sample): the same for every variant, so that variants differ only by integration. */
 export function sampleSeed(baseSeed: number, taskId: number, sample: number): number {
   return (baseSeed + taskId * 1009 + sample * 7919) >>> 0;
@@ -81,7 +83,11 @@ function runGeneration(context: ModelContext, variant: RunVariant, prompt: strin
       crvRowsDropped = rowCount - Math.max(0, room);
       rowCount -= crvRowsDropped;
       rows = rows.subarray(crvRowsDropped * crv.width);
-      log.warn(`CRV of ${crv.rowCount} rows does not fit the context of ${config.maxPositions}; dropped its first ${crvRowsDropped} rows`);
+      // Long reasoning makes this common on small-context models: warn once, then log at debug level.
+      const message = `CRV of ${crv.rowCount} rows does not fit the context of ${config.maxPositions}; dropped its first ${crvRowsDropped} rows (samples record crv_rows_dropped)`;
+      if (truncationWarned) log.debug(message);
+      else log.warn(message);
+      truncationWarned = true;
     }
     crvRows = rowCount;
     if (rowCount > 0) {

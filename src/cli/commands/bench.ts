@@ -13,6 +13,7 @@ import { measureReadBandwidth } from '../../kernels/wasm/probe.js';
 import { loadModel, type LoadedModel } from '../../model/load.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
+import { parseInteger } from '../option-values.js';
 
 const USAGE = `usage: nir bench --model PATH [options]
 
@@ -51,10 +52,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.model === undefined) throw new InputError(`missing --model\n\n${USAGE}`);
-  const threads = values.threads === undefined ? os.availableParallelism() : parseCount('--threads', values.threads, 1);
-  const promptTokens = parseCount('--prompt-tokens', values['prompt-tokens'], 1);
-  const genTokens = parseCount('--gen-tokens', values['gen-tokens'], 1);
-  const bandwidthMiB = parseCount('--bandwidth-mb', values['bandwidth-mb'], 1);
+  const threads = values.threads === undefined ? os.availableParallelism() : parseInteger('--threads', values.threads, 1);
+  const promptTokens = parseInteger('--prompt-tokens', values['prompt-tokens'], 1);
+  const genTokens = parseInteger('--gen-tokens', values['gen-tokens'], 1);
+  const bandwidthMiB = parseInteger('--bandwidth-mb', values['bandwidth-mb'], 1);
 
   const arena = new Arena();
   const modelPath = await resolveModelArgument(values.model);
@@ -180,11 +181,6 @@ function randomTokens(count: number, vocabSize: number): Int32Array {
   return tokens;
 }
 
-function parseCount(option: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new InputError(`invalid ${option} '${text}': expected an integer >= ${min}`);
-  return value;
-}
 
 function printText(result: Record<string, number | string>): void {
   const number = (key: string, digits = 1) => (result[key] as number).toFixed(digits);

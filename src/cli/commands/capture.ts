@@ -11,7 +11,7 @@ import { saveCrv } from '../../nir/crv-file.js';
 import { loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
-import { parseInteger, parseOptions, parseTokenList } from './generate.js';
+import { parseInteger, parseOptions, parseTokenList } from '../option-values.js';
 
 const USAGE = `usage: nir capture --model PATH (--text TEXT | --tokens 1,2,3) --layer L [--span A:B] --out FILE.safetensors
 

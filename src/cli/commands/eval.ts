@@ -1,7 +1,7 @@
 // `nir eval`: the NIR experiment on MBPP, from the thinking stage to the per-depth table.
 
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { SECTION_NAMES } from '../../eval/sections.js';
 import { writeReport } from '../../report/index.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
+import { optionalInteger, optionalNumber, parseInteger, readToolVersion } from '../option-values.js';
 
 /** The model trained by this project and shipped with it (see docs/MODEL_CARD.md). */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../../../../models/nir-code-7m.gguf', import.meta.url));
@@ -64,25 +65,6 @@ run:
   --timeout-ms N          wall-clock limit of one program's asserts (default 5000)
   --no-report             do not write report.html
   -h, --help              show this help`;
-
-function readToolVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
-
-function integer(name: string, text: string | undefined, fallback: number, min = 0): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) throw new InputError(`invalid --${name} '${text}': expected an integer >= ${min}`);
-  return value;
-}
-
-function number(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new InputError(`invalid --${name} '${text}': expected a number`);
-  return value;
-}
 
 function parseCrvSource(text: string): CrvSource {
   if (text === 'reasoning' || text === 'recorded') return { kind: text };
@@ -147,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
   const positions = values.positions as PositionMode;
   if (!['consistent', 'original'].includes(positions)) throw new InputError(`invalid --positions '${positions}': expected consistent or original`);
   if (values.alpha !== undefined && placement !== 'add') throw new InputError('--alpha applies only to --placement add');
-  const limit = values.limit !== undefined ? integer('limit', values.limit, 0, 1) : bundled && values.tasks === undefined ? BUNDLED_DEFAULT_LIMIT : undefined;
+  const limit = values.limit !== undefined ? parseInteger('--limit', values.limit, 1) : bundled && values.tasks === undefined ? BUNDLED_DEFAULT_LIMIT : undefined;
   const cores = availableParallelism();
   // Run folder name: the file or folder name of a local model, org-name[-file] of a hub spec.
   const modelName = modelSpec.startsWith('hf:')
@@ -163,23 +145,23 @@ export async function run(argv: string[]): Promise<number> {
     pairs: values.pairs,
     contextVariant: values['context-variant'],
     placement,
-    alpha: number('alpha', values.alpha, 1),
+    alpha: optionalNumber('--alpha', values.alpha, 1),
     positions,
     crvSource: parseCrvSource(values['crv-source']),
     thinkingTemplate: values['thinking-template'],
     codeTemplate: values['code-template'],
     chat: !values['no-chat'],
-    temperature: number('temperature', values.temperature, 0),
-    topK: values['top-k'] === undefined ? undefined : integer('top-k', values['top-k'], 0),
-    topP: values['top-p'] === undefined ? undefined : number('top-p', values['top-p'], 1),
-    seed: integer('seed', values.seed, 1),
-    samples: integer('samples', values.samples, 1, 1),
-    thinkingMaxTokens: integer('thinking-max-tokens', values['thinking-max-tokens'], 512, 1),
-    codeMaxTokens: integer('code-max-tokens', values['code-max-tokens'], 384, 1),
+    temperature: optionalNumber('--temperature', values.temperature, 0),
+    topK: values['top-k'] === undefined ? undefined : optionalInteger('--top-k', values['top-k'], 0, 0),
+    topP: values['top-p'] === undefined ? undefined : optionalNumber('--top-p', values['top-p'], 1),
+    seed: optionalInteger('--seed', values.seed, 1, 0),
+    samples: optionalInteger('--samples', values.samples, 1, 1),
+    thinkingMaxTokens: optionalInteger('--thinking-max-tokens', values['thinking-max-tokens'], 512, 1),
+    codeMaxTokens: optionalInteger('--code-max-tokens', values['code-max-tokens'], 384, 1),
     retryOnNameMismatch: values['retry-name'],
-    threads: integer('threads', values.threads, cores, 1),
-    workers: integer('workers', values.workers, cores, 1),
-    timeoutMs: integer('timeout-ms', values['timeout-ms'], 5000, 1),
+    threads: optionalInteger('--threads', values.threads, cores, 1),
+    workers: optionalInteger('--workers', values.workers, cores, 1),
+    timeoutMs: optionalInteger('--timeout-ms', values['timeout-ms'], 5000, 1),
     out: values.out ?? join('runs', `eval-${modelName}`),
   };
 

@@ -14,6 +14,7 @@ import { encodeChatPrompt } from '../../tokenizer/prompt.js';
 import { loadTokenizer, type Tokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
+import { parseInteger, parseNumber, parseOptions, parseTokenList } from '../option-values.js';
 
 const USAGE = `usage: nir generate --model PATH (--prompt TEXT [--chat] | --tokens 1,2,3) [options]
 
@@ -162,53 +163,4 @@ function parseInjection(spec: string, config: Parameters<typeof createInjection>
     alpha: alphaText === undefined ? undefined : parseNumber('alpha', alphaText),
     source: file,
   });
-}
-
-// Option parsers shared with `nir capture`.
-
-/** Parses a whole number option of at least `min`. */
-export function parseInteger(name: string, text: string, min: number): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
-    throw new InputError(`invalid ${name} '${text}': expected a whole number >= ${min}`);
-  }
-  return value;
-}
-
-/** Parses a finite number option, optionally within [min, max]. */
-export function parseNumber(name: string, text: string, min = -Infinity, max = Infinity): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    const range = Number.isFinite(min) || Number.isFinite(max) ? ` in [${min}, ${max}]` : '';
-    throw new InputError(`invalid ${name} '${text}': expected a number${range}`);
-  }
-  return value;
-}
-
-/** Parses comma-separated token ids, each below the vocabulary size. */
-export function parseTokenList(name: string, text: string, vocabSize: number): number[] {
-  const parts = text.split(',').map((part) => part.trim());
-  if (parts.length === 0 || parts.some((part) => part === '')) {
-    throw new InputError(`invalid ${name} '${text}': expected comma-separated token ids such as 1,2,3`);
-  }
-  return parts.map((part) => {
-    const id = Number(part);
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new InputError(`invalid ${name}: token id '${part}' is not in 0..${vocabSize - 1} (the model's vocabulary)`);
-    }
-    return id;
-  });
-}
-
-/** Runs node:util parseArgs, turning its errors (unknown option, missing value) into input errors. */
-export function parseOptions<T>(usage: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      throw new InputError(`${(error as Error).message}\n\n${usage}`);
-    }
-    throw error;
-  }
 }

@@ -2,7 +2,6 @@
 
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataset, type Task } from '../../data/mbpp.js';
 import { Sandbox } from '../../sandbox/index.js';
@@ -13,6 +12,7 @@ import { runBounded, scoreCompletion } from '../../score/scorer.js';
 import { summarize, summaryCsv, summaryMarkdown } from '../../score/summary.js';
 import { hashFile, RunFolder } from '../../store/run-folder.js';
 import { InputError } from '../../util/errors.js';
+import { optionalInteger, readToolVersion } from '../option-values.js';
 
 const HELP = `usage: nir score --completions FILE.jsonl [OPTIONS]
 
@@ -29,20 +29,6 @@ options:
   --timeout-ms N      wall-clock limit of one program's asserts, in ms (default 5000)
   --no-tests          compute metrics only; do not run the asserts
   -h, --help          show this help`;
-
-function readToolVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
-
-function positiveInteger(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new InputError(`invalid --${name} '${text}': expected a positive integer`, { expected: 'a positive integer', found: text });
-  }
-  return value;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -66,8 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nir score: --completions is required\n\n${HELP}`);
     return 2;
   }
-  const workers = positiveInteger('workers', values.workers, Math.min(8, availableParallelism()));
-  const timeoutMs = positiveInteger('timeout-ms', values['timeout-ms'], 5000);
+  const workers = optionalInteger('--workers', values.workers, Math.min(8, availableParallelism()), 1);
+  const timeoutMs = optionalInteger('--timeout-ms', values['timeout-ms'], 5000, 1);
   const completionsPath = resolve(values.completions);
   const outDir = resolve(values.out ?? `runs/score-${basename(completionsPath).replace(/\.jsonl?$/, '')}`);
   const runTests = !values['no-tests'];

@@ -14,6 +14,7 @@ import builtins
 import io
 import json
 import math
+import signal
 import sys
 import tokenize
 import warnings
@@ -562,6 +563,9 @@ def handle(request):
 
 
 def serve():
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides when to stop, and the
+    # helper ends when its stdin closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Deeply nested but valid expressions would otherwise exhaust the default limit of 1000.
     sys.setrecursionlimit(20000)
     for line in sys.stdin:

@@ -13,6 +13,16 @@ const COMMANDS: Record<string, string> = {
   report: 'Write the self-contained HTML report of one run folder, or compare two',
 };
 
+/** File-system errors that come from a path the user gave, with the plain reason. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'is a folder where a file was expected',
+  ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'already exists and is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
 function usage(): string {
   const lines = ['usage: nir COMMAND [OPTIONS]', '', 'commands:'];
   for (const [name, summary] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${summary}`);
@@ -39,8 +49,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
     if (error instanceof InputError) {
       console.error(`nir: ${error.message}`);
+      process.exitCode = 2;
+    } else if (typeof code === 'string' && FILE_ERRORS[code] !== undefined) {
+      // A path given on the command line that cannot be used: say which and why, without a stack trace.
+      const path = (error as NodeJS.ErrnoException).path ?? '';
+      console.error(`nir: ${path || 'a path on the command line'}: ${FILE_ERRORS[code]} (${code}); check the path and try again`);
       process.exitCode = 2;
     } else {
       console.error(error);

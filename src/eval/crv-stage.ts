@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { capture } from '../nir/capture.js';
 import { loadCrv, saveCrv } from '../nir/crv-file.js';
 import type { Crv } from '../nir/injection.js';
+import type { ModelConfig } from '../model/types.js';
 import { writeFileAtomic } from '../store/run-folder.js';
+import { InputError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import type { ModelContext } from './model-context.js';
 import type { CrvSource } from './options.js';
 import { selectSource } from './sections.js';
@@ -80,8 +83,9 @@ export function buildCrvs(context: ModelContext, thinking: ThinkingResult, sourc
   for (const layer of layers) {
     const path = crvPath(runDir, taskId, layer);
     let crv: Crv;
-    if (existsSync(path)) {
-      crv = loadCrv(path, model.config).crv;
+    const cached = existsSync(path) ? readCachedCrv(path, model.config) : null;
+    if (cached !== null) {
+      crv = cached;
     } else {
       const recorded = thinking.recorded.get(layer);
       if (source.kind === 'recorded' && recorded !== undefined) {
@@ -109,6 +113,17 @@ export function buildCrvs(context: ModelContext, thinking: ThinkingResult, sourc
   const stats = layers.map((layer) => crvStats(layer, byLayer.get(layer)!));
   writeFileAtomic(crvStatsPath(runDir, taskId), `${JSON.stringify(stats)}\n`);
   return { sourceTokens, sourceText, byLayer, stats };
+}
+
+/** A CRV cached by an earlier start, or null (with a warning) when the file is damaged, so that it is computed again. */
+function readCachedCrv(path: string, config: ModelConfig): Crv | null {
+  try {
+    return loadCrv(path, config).crv;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    log.warn(`ignoring the damaged CRV cache ${path} and capturing it again: ${error.message}`);
+    return null;
+  }
 }
 
 /** H_l of the reasoning tokens after the thinking prompt: what recording during generation gives. */

@@ -55,12 +55,20 @@ export async function runEval(options: EvalOptions, hooks: EvalHooks): Promise<E
   const dataset = loadDataset(selection.dataset);
   const tasks = selectTasks(dataset.tasks, { split: selection.split, ids: selection.ids, limit: options.limit });
   if (tasks.length === 0) throw new InputError(`no tasks selected by --tasks ${options.tasks}${options.limit !== undefined ? ` --limit ${options.limit}` : ''}`);
-  const thinkingTemplate = loadTemplate(options.thinkingTemplate);
-  const codeTemplate = loadTemplate(options.codeTemplate);
+  const thinkingTemplate = loadTemplate(options.thinkingTemplate, ['task']);
+  const codeTemplate = loadTemplate(options.codeTemplate, ['task']);
 
   const context = await openModelContext(options.model, options.threads);
   const config = context.model.config;
   // Both stages must fit the context together with the prompt and the CRV rows.
+  const thinkingLimit = Math.floor(config.maxPositions / 3);
+  const codeLimit = Math.floor(config.maxPositions / 4);
+  if (options.thinkingMaxTokens > thinkingLimit || options.codeMaxTokens > codeLimit) {
+    log.info(
+      `token limits lowered to fit the context of ${config.maxPositions}: thinking ${Math.min(options.thinkingMaxTokens, thinkingLimit)} ` +
+        `(asked ${options.thinkingMaxTokens}), code ${Math.min(options.codeMaxTokens, codeLimit)} (asked ${options.codeMaxTokens})`,
+    );
+  }
   options = {
     ...options,
     thinkingMaxTokens: Math.min(options.thinkingMaxTokens, Math.floor(config.maxPositions / 3)),

@@ -7,12 +7,22 @@ import { InputError } from '../util/errors.js';
 /** Folder of the templates shipped with the package (prompts/ at the package root). */
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL('../../../prompts/', import.meta.url));
 
-export function loadTemplate(path: string): string {
+/** Reads a template and checks that it uses each of the `required` placeholders. */
+export function loadTemplate(path: string, required: readonly string[] = []): string {
+  let template: string;
   try {
-    return readFileSync(path, 'utf8');
+    template = readFileSync(path, 'utf8');
   } catch (error) {
     throw new InputError(`cannot read prompt template ${path}: ${(error as Error).message}`);
   }
+  for (const name of required) {
+    if (!new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`).test(template)) {
+      throw new InputError(`prompt template ${path} has no {{${name}}} placeholder, so every task would get the same prompt`, {
+        hint: `add {{${name}}} where the task text goes (placeholders: {{task}}, {{tests}})`,
+      });
+    }
+  }
+  return template;
 }
 
 /** Replaces each {{name}} with values[name]; an unknown placeholder is an error naming it. */

@@ -28,15 +28,19 @@ export interface Estimate {
   high: number | null;
 }
 
-/** Mean with a two-sided 95% Student t interval; the interval is null below two values. */
-export function meanWithInterval(values: number[]): Estimate {
+/**
+ * Mean with a two-sided 95% Student t interval; the interval is null below two values. The
+ * interval is cut to `range`, the values the quantity can take (a t interval on few values of a
+ * bounded metric can otherwise reach below 0 or above 100).
+ */
+export function meanWithInterval(values: number[], range: readonly [number, number] = [-Infinity, Infinity]): Estimate {
   const n = values.length;
   if (n === 0) return { n, mean: null, low: null, high: null };
   const mean = values.reduce((sum, value) => sum + value, 0) / n;
   if (n < 2) return { n, mean, low: null, high: null };
   const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
   const half = studentTQuantile(0.975, n - 1) * Math.sqrt(variance / n);
-  return { n, mean, low: mean - half, high: mean + half };
+  return { n, mean, low: Math.max(range[0], mean - half), high: Math.min(range[1], mean + half) };
 }
 
 /** Rate of `successes` in `n` trials with its 95% Wilson score interval. */

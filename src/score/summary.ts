@@ -74,12 +74,12 @@ function summarizeVariant(variant: string, records: SampleRecord[], ks: number[]
   for (const k of ks) {
     if (k > fewest || testedTasks.length === 0) continue;
     const perTask = testedTasks.map((list) => passAtK(list.length, count(list, (record) => record.passed), k));
-    passAtKs[`pass@${k}`] = meanWithInterval(perTask);
+    passAtKs[`pass@${k}`] = meanWithInterval(perTask, [0, 1]);
   }
 
   const metrics: Record<string, Estimate> = {};
-  for (const field of MEAN_FIELDS) metrics[field] = meanWithInterval(numbers(parsed, field));
-  for (const field of RESPONSE_MEAN_FIELDS) metrics[field] = meanWithInterval(numbers(responses, field));
+  for (const field of MEAN_FIELDS) metrics[field] = meanWithInterval(numbers(parsed, field), field === 'mi' ? [0, 100] : [0, Infinity]);
+  for (const field of RESPONSE_MEAN_FIELDS) metrics[field] = meanWithInterval(numbers(responses, field), [0, Infinity]);
 
   return {
     variant,

@@ -110,7 +110,9 @@ export class RunFolder<T extends SampleKey> {
             hint: 'rerun with the same options and files, or choose another --out folder',
           });
         }
-        manifest = { ...stored, status: 'running', updated: now, starts: stored.starts + 1 };
+        // Options free to change between starts keep the values of the latest start, so run.json
+        // describes the folder as it is now (a larger --limit, more depths).
+        manifest = { ...stored, options: request.options, command: request.command, status: 'running', updated: now, starts: stored.starts + 1 };
         log.info(`resuming run folder ${dir} (start ${manifest.starts})`);
       } else {
         manifest = { ...request, created: now, updated: now, status: 'running', starts: 1 };

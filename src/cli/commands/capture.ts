@@ -1,6 +1,8 @@
 // `nir capture`: hidden states H_l of a text or token sequence, saved as a CRV safetensors file.
 
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Decoder } from '../../engine/forward.js';
 import { openBackend } from '../../engine/open-backend.js';
@@ -53,12 +55,22 @@ export async function run(argv: string[]): Promise<number> {
   const threads = parseInteger('--threads', values.threads, 1);
 
   const arena = new Arena();
+  const outDir = dirname(resolve(values.out!));
+  if (!existsSync(outDir) || !statSync(outDir).isDirectory()) {
+    throw new InputError(`cannot write ${values.out}: the folder ${outDir} does not exist`, { hint: 'create the folder first' });
+  }
+  if (existsSync(values.out!) && statSync(values.out!).isDirectory()) {
+    throw new InputError(`cannot write ${values.out}: it is a folder; give a file name such as ${join(values.out!, 'crv.safetensors')}`);
+  }
   const model = await loadModel(await resolveModelArgument(values.model!), arena);
   const tokens =
     values.tokens !== undefined
       ? parseTokenList('--tokens', values.tokens, model.config.vocabSize)
       : (await loadTokenizer(model.tokenizerFiles)).encode(values.text!, { addSpecial: true });
   const span = values.span === undefined ? { start: 0, end: tokens.length } : parseSpan(values.span, tokens.length);
+  if (span.end <= span.start) {
+    throw new InputError(`--span ${values.span} selects no positions of the ${tokens.length} tokens: give START:END with START < END`);
+  }
 
   const backend = await openBackend(arena, threads);
   try {

@@ -13,6 +13,7 @@ import { createInjection, type Injection, type Placement, type PositionMode } fr
 import { encodeChatPrompt } from '../../tokenizer/prompt.js';
 import { loadTokenizer, type Tokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
 import { resolveModelArgument } from '../model-spec.js';
 import { parseInteger, parseNumber, parseOptions, parseTokenList } from '../option-values.js';
 
@@ -157,6 +158,7 @@ function parseInjection(spec: string, config: Parameters<typeof createInjection>
   const placement = (fields.get('placement') ?? 'prepend') as Placement;
   const alphaText = fields.get('alpha');
   const { crv } = loadCrv(file, config);
+  if (crv.rowCount === 0) log.warn(`${file} has no rows, so its injection at layer ${layerText} changes nothing`);
   return createInjection(config, crv, {
     layer: parseInteger('layer', layerText, 0),
     placement,

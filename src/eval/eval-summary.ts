@@ -100,7 +100,11 @@ export function studyTableMarkdown(summary: EvalSummary): string {
     const cells = COLUMNS.map(([, get, percent, field]) => formatEstimate(get(variant), percent) + marker(summary.paired[name]?.[field]));
     lines.push(`| ${name} | ${variant.samples} | ${cells.join(' | ')} |`);
   }
-  lines.push('', 'Means with 95% confidence intervals. Against orig, paired over tasks: * p < 0.05, ** p < 0.01 (McNemar exact for rates, paired t for the rest).');
+  lines.push(
+    '',
+    'Means with 95% confidence intervals. n counts samples; complexity, Halstead volume and maintainability average only the samples whose code parses (summary.json gives each figure its own n).',
+    'Against orig, paired over tasks: * p < 0.05, ** p < 0.01 (McNemar exact for rates, paired t for the rest).',
+  );
   return lines.join('\n');
 }
 

@@ -38,6 +38,6 @@ export async function writeReport(dirs: string[], outPath: string): Promise<numb
   const html = await buildReport(dirs);
   await writeFile(outPath, html);
   const bytes = Buffer.byteLength(html);
-  log.info(`wrote ${outPath} (${bytes} bytes)`);
+  log.debug(`wrote ${outPath} (${bytes} bytes)`);
   return bytes;
 }

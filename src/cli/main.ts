@@ -51,7 +51,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const code = (error as NodeJS.ErrnoException | null)?.code;
     if (error instanceof InputError) {
-      console.error(`nir: ${error.message}`);
+      const hint = error.details.hint;
+      console.error(`nir: ${error.message}${hint && !error.message.includes(hint) ? `\n  what to do: ${hint}` : ''}`);
       process.exitCode = 2;
     } else if (typeof code === 'string' && FILE_ERRORS[code] !== undefined) {
       // A path given on the command line that cannot be used: say which and why, without a stack trace.

@@ -117,8 +117,10 @@ export class RunFolder<T extends SampleKey> {
       } else {
         manifest = { ...request, created: now, updated: now, status: 'running', starts: 1 };
       }
+      // Reading the sample log first means a damaged log leaves run.json as it was.
+      const folder = new RunFolder<T>(dir, manifest);
       writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-      return new RunFolder<T>(dir, manifest);
+      return folder;
     } catch (error) {
       releaseLock(dir);
       throw error;

@@ -58,3 +58,15 @@ export function checkHeads(nh: number, nkv: number, hd: number): void {
   if (nh === 0 || nkv === 0 || nh % nkv !== 0) throw new InputError(`query heads (${nh}) must be a positive multiple of key/value heads (${nkv})`);
   if (hd === 0 || hd % 2 !== 0) throw new InputError(`head size must be positive and even, found ${hd}`);
 }
+
+/** Checks the arguments of Backend.attention: counts, head shape and every buffer's size. */
+export function checkAttention(arena: Arena, out: Buf, q: Buf, keys: Buf, values: Buf, n: number, start: number, nh: number, nkv: number, hd: number): void {
+  checkCount('n', n);
+  checkCount('start', start);
+  checkHeads(nh, nkv, hd);
+  const kvWidth = nkv * hd;
+  checkBuf(arena, 'q', q, n * nh * hd);
+  checkBuf(arena, 'out', out, n * nh * hd);
+  checkBuf(arena, 'keys', keys, (start + n) * kvWidth);
+  checkBuf(arena, 'values', values, (start + n) * kvWidth);
+}

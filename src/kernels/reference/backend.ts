@@ -5,7 +5,7 @@ import type { WeightTensor } from '../../model/types.js';
 import { InputError } from '../../util/errors.js';
 import { Arena } from '../arena.js';
 import type { Backend, Buf, RopeTable } from '../backend.js';
-import { checkBuf, checkCount, checkF32Vector, checkHeads, checkWeight } from '../checks.js';
+import { checkAttention, checkBuf, checkCount, checkF32Vector, checkWeight } from '../checks.js';
 import { dequantize, rowBytes } from './dequant.js';
 
 export class ReferenceBackend implements Backend {
@@ -154,14 +154,8 @@ export class ReferenceBackend implements Backend {
   }
 
   attention(out: Buf, q: Buf, keys: Buf, values: Buf, n: number, start: number, nh: number, nkv: number, hd: number): void {
-    checkCount('n', n);
-    checkCount('start', start);
-    checkHeads(nh, nkv, hd);
+    checkAttention(this.arena, out, q, keys, values, n, start, nh, nkv, hd);
     const kvWidth = nkv * hd;
-    checkBuf(this.arena, 'q', q, n * nh * hd);
-    checkBuf(this.arena, 'out', out, n * nh * hd);
-    checkBuf(this.arena, 'keys', keys, (start + n) * kvWidth);
-    checkBuf(this.arena, 'values', values, (start + n) * kvWidth);
     const qs = this.view(q);
     const ks = this.view(keys);
     const vs = this.view(values);

@@ -13,7 +13,7 @@ import { InputError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { Arena } from '../arena.js';
 import type { Backend, Buf, RopeTable } from '../backend.js';
-import { checkBuf, checkCount, checkF32Vector, checkHeads, checkWeight } from '../checks.js';
+import { checkAttention, checkBuf, checkCount, checkF32Vector, checkWeight } from '../checks.js';
 import { ReferenceBackend } from '../reference/backend.js';
 import { rowBytes } from '../reference/dequant.js';
 import { KernelPool } from './pool.js';
@@ -258,14 +258,7 @@ export class WasmBackend implements Backend {
   }
 
   attention(out: Buf, q: Buf, keys: Buf, values: Buf, n: number, start: number, nh: number, nkv: number, hd: number): void {
-    checkCount('n', n);
-    checkCount('start', start);
-    checkHeads(nh, nkv, hd);
-    const kvWidth = nkv * hd;
-    checkBuf(this.arena, 'q', q, n * nh * hd);
-    checkBuf(this.arena, 'out', out, n * nh * hd);
-    checkBuf(this.arena, 'keys', keys, (start + n) * kvWidth);
-    checkBuf(this.arena, 'values', values, (start + n) * kvWidth);
+    checkAttention(this.arena, out, q, keys, values, n, start, nh, nkv, hd);
     const shard = out.shard;
     if (q.shard !== shard || keys.shard !== shard || values.shard !== shard || hd % 4 !== 0) {
       return this.fallback('attention', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));

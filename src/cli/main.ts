@@ -55,7 +55,7 @@ main(process.argv.slice(2)).then(
       console.error(`nir: ${error.message}${hint && !error.message.includes(hint) ? `\n  what to do: ${hint}` : ''}`);
       process.exitCode = 2;
     } else if (typeof code === 'string' && FILE_ERRORS[code] !== undefined) {
-      // A path given on the command line that cannot be used: say which and why, without a stack trace.
+      // A path from the command line that cannot be used: print it and the reason, without a stack trace.
       const path = (error as NodeJS.ErrnoException).path ?? '';
       console.error(`nir: ${path || 'a path on the command line'}: ${FILE_ERRORS[code]} (${code}); check the path and try again`);
       process.exitCode = 2;

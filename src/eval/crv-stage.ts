@@ -115,7 +115,7 @@ export function buildCrvs(context: ModelContext, thinking: ThinkingResult, sourc
   return { sourceTokens, sourceText, byLayer, stats };
 }
 
-/** A CRV cached by an earlier start, or null (with a warning) when the file is damaged, so that it is computed again. */
+/** Reads a CRV cached by an earlier start; returns null, with a warning, when the file is damaged so that it is captured again. */
 function readCachedCrv(path: string, config: ModelConfig): Crv | null {
   try {
     return loadCrv(path, config).crv;

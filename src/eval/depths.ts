@@ -12,7 +12,7 @@ export type Variant =
 export const STUDY_LAYERS = [1, 10, 23] as const;
 export const STUDY_NUM_LAYERS = 32;
 
-/** The study's depths scaled to a model of `numLayers` layers, keeping the same relative depth. */
+/** Scales the study's depths to a model of `numLayers` layers, keeping the same relative depth. */
 export function defaultLayers(numLayers: number): number[] {
   const scaled = STUDY_LAYERS.map((layer) => Math.round((layer / STUDY_NUM_LAYERS) * numLayers));
   // On a model with few layers two study depths can round to the same layer: keep each once.

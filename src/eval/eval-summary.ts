@@ -22,8 +22,10 @@ function perTaskMean(records: EvalSampleRecord[], field: string): Map<number, nu
   const sums = new Map<number, { sum: number; count: number }>();
   for (const record of records) {
     const raw = (record as unknown as Record<string, unknown>)[field];
-    const value = typeof raw === 'boolean' ? Number(raw) : typeof raw === 'number' ? raw : null;
-    if (value === null || !Number.isFinite(value)) continue;
+    let value: number;
+    if (typeof raw === 'boolean') value = Number(raw);
+    else if (typeof raw === 'number' && Number.isFinite(raw)) value = raw;
+    else continue;
     const entry = sums.get(record.task_id) ?? { sum: 0, count: 0 };
     entry.sum += value;
     entry.count += 1;
@@ -34,7 +36,8 @@ function perTaskMean(records: EvalSampleRecord[], field: string): Map<number, nu
 
 export function variantOrder(names: readonly string[]): string[] {
   const layerOf = (name: string) => Number(/^L(\d+)/.exec(name)?.[1] ?? Number.MAX_SAFE_INTEGER);
-  const rank = (name: string) => (name === 'orig' ? 2 : name === 'ctx' ? 1 : 0);
+  const RANKS: Record<string, number> = { ctx: 1, orig: 2 };
+  const rank = (name: string) => RANKS[name] ?? 0;
   return [...names].sort((a, b) => rank(a) - rank(b) || layerOf(a) - layerOf(b) || a.localeCompare(b));
 }
 

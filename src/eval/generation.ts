@@ -123,7 +123,7 @@ function runGeneration(context: ModelContext, variant: RunVariant, prompt: strin
   };
 }
 
-/** Generates and scores one sample; retries once with the function name when the option asks for it. */
+/** Generates and scores one sample, and retries once with the function name when `retryOnNameMismatch` is set. */
 export async function generateSample(
   context: ModelContext,
   task: Task,

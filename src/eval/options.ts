@@ -2,7 +2,7 @@
 
 import type { Placement, PositionMode } from '../engine/injection.js';
 
-/** Where the CRV rows come from. */
+/** Source of the CRV rows. */
 export type CrvSource =
   | { readonly kind: 'reasoning' }
   | { readonly kind: 'sections'; readonly sections: readonly string[] }

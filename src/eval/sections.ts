@@ -24,7 +24,8 @@ export function splitSections(reasoning: string): Map<string, string> {
   for (const line of reasoning.split('\n')) {
     const whole = HEADING.exec(line);
     const inline = whole ? null : INLINE_HEADING.exec(line);
-    const name = whole ? canonical(whole[1]) : inline ? canonical(inline[1]) : null;
+    const heading = whole ?? inline;
+    const name = heading ? canonical(heading[1]) : null;
     if (name !== null) {
       current = name;
       if (!sections.has(name)) sections.set(name, []);
@@ -41,7 +42,7 @@ export function splitSections(reasoning: string): Map<string, string> {
   return result;
 }
 
-/** The CRV source text: the whole reasoning, or the named sections joined in the order given. */
+/** Returns the CRV source text: the whole reasoning, or the named sections joined in the order given. */
 export function selectSource(reasoning: string, sections: readonly string[] | 'all'): string {
   if (sections === 'all') return reasoning;
   const found = splitSections(reasoning);

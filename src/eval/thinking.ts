@@ -55,8 +55,8 @@ export function readThinking(runDir: string, taskId: number): ThinkingRecord | n
 
 /**
  * Runs (or reads back) the thinking stage of one task. With `recordLayers`, the hidden states of
- * the reasoning tokens at those layers are recorded during generation; a cached result has none,
- * so the caller must then capture them from the tokens.
+ * the reasoning tokens at those layers are recorded during generation. A cached result has no
+ * recorded rows, so the caller then captures them from the tokens.
  */
 export function think(context: ModelContext, task: Task, options: EvalOptions, runDir: string, template: string, recordLayers: readonly number[]): ThinkingResult {
   const cached = readThinking(runDir, task.taskId);

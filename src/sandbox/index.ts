@@ -156,7 +156,7 @@ export class Sandbox {
   }
 }
 
-/** Whether users other than the owner can reach and execute `file`: every folder above it needs o+x. */
+/** Checks that users other than the owner can reach and execute `file`, which needs o+x on every folder above it. */
 function othersCanRun(file: string): boolean {
   if ((statSync(file).mode & 0o005) !== 0o005) return false;
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {

@@ -1,5 +1,5 @@
-// Without bubblewrap, jobs of a root process run as other uids; a default python3 that those uids
-// cannot read (pyenv under /root) must be replaced by the system interpreter, not fail.
+// Without bubblewrap, jobs of a root process run as other uids. A default python3 that those uids
+// cannot read (pyenv under /root) must be replaced by the system interpreter instead of failing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

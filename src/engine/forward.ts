@@ -58,6 +58,8 @@ export class Decoder {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`invalid chunk size ${chunkRows}: expected a whole number >= 1`);
     this.config = model.config;
     this.weights = resolveDecoderWeights(model);
+    const matrices = this.weights.layers.flatMap((w) => [w.q, w.k, w.v, w.output, w.gate, w.up, w.down]);
+    backend.prepareWeights?.([...matrices, this.weights.output, this.weights.tokenEmbedding]);
     this.memory = new ActivationMemory(backend.arena);
     const factors = this.weights.ropeFreqs === undefined ? undefined : backend.view(this.ropeFreqsBuf()).slice();
     this.rope = buildRopeTable(model.config, factors);

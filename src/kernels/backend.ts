@@ -32,6 +32,12 @@ export interface Backend {
   /** A Float32Array view of a buffer; valid until the next arena growth, so fetch it again after allocating. */
   view(buf: Buf): Float32Array;
 
+  /**
+   * Optionally rewrites weights in place into a layout this backend's kernels read faster, and
+   * marks each one it changed (WeightTensor.interleaved). Call it before computing; every backend
+   * and every reader of weight bytes handles both layouts.
+   */
+  prepareWeights?(weights: Iterable<WeightTensor>): void;
   /** y[n, w.rows] = x[n, w.cols] · wᵀ, for every supported weight type. */
   matmul(y: Buf, x: Buf, w: WeightTensor, n: number): void;
   /** Embedding lookup: y[i, :] = row ids[i] of `table` dequantized to f32. */

@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 import type { Arena } from '../kernels/arena.js';
-import { dequantize } from '../kernels/reference/dequant.js';
+import { dequantize, dequantizeTensorRow } from '../kernels/reference/dequant.js';
 import { ModelFileError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { configFromGguf, configFromHf } from './config.js';
@@ -193,6 +193,11 @@ export async function loadModel(path: string, arena: Arena): Promise<LoadedModel
 /** Copies a weight out of the arena as F32 values [rows, cols] (dequantizing), for tests and inspection. */
 export function weightToF32(arena: Arena, weight: WeightTensor): Float32Array {
   const values = new Float32Array(weight.rows * weight.cols); // [rows, cols]
-  dequantize(weight.type, arena.bytes(weight.shard, weight.offset, weight.nbytes), 0, values.length, values);
+  if (!weight.interleaved) {
+    dequantize(weight.type, arena.bytes(weight.shard, weight.offset, weight.nbytes), 0, values.length, values);
+    return values;
+  }
+  const bytes = arena.bytes(weight.shard);
+  for (let r = 0; r < weight.rows; r++) dequantizeTensorRow(bytes, weight, r, values.subarray(r * weight.cols, (r + 1) * weight.cols));
   return values;
 }

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GgmlType, GGML_TYPE_LAYOUT } from '../../src/model/types.js';
+import { weightToF32 } from '../../src/model/load.js';
 import { Arena } from '../../src/kernels/arena.js';
 import type { Buf } from '../../src/kernels/backend.js';
 import { ReferenceBackend } from '../../src/kernels/reference/backend.js';
@@ -146,6 +147,58 @@ for (const threads of [1, 2]) {
       }
     });
 
+    test('interleaved Q8_0 (rows4) keeps every value and product', () => {
+      const random = makeRandom(40 + threads);
+      // [8, 64] runs on the calling thread alone, [36, 896] n=1 and [64, 512] n=21 are split across threads.
+      for (const [rows, cols, n] of [[8, 64, 3], [36, 896, 1], [64, 512, 21]]) {
+        const encoded = encodeRandom(GgmlType.Q8_0, random, rows * cols);
+        const plain = placeWeight(backend.arena, 'plain', GgmlType.Q8_0, rows, cols, encoded.bytes);
+        const w = placeWeight(backend.arena, 'w', GgmlType.Q8_0, rows, cols, encoded.bytes);
+        backend.prepareWeights([w]);
+        assert.equal(w.interleaved, true);
+        const moved = backend.arena.bytes(w.shard, w.offset, w.nbytes);
+        assert.notDeepEqual(moved, encoded.bytes, 'the bytes were rewritten');
+        // Row 1 starts rowBytes into the plain tensor; interleaved, its first scale follows row 0's.
+        const rowBytes = (cols / 32) * 34;
+        assert.deepEqual([moved[2], moved[3]], [encoded.bytes[rowBytes], encoded.bytes[rowBytes + 1]]);
+        backend.prepareWeights([w]); // a second call leaves an interleaved tensor alone
+        assert.deepEqual(backend.arena.bytes(w.shard, w.offset, w.nbytes), moved);
+
+        assert.deepEqual(weightToF32(backend.arena, w), weightToF32(backend.arena, plain));
+        const ids = Int32Array.from({ length: 9 }, (_, i) => (i * 7 + 3) % rows);
+        for (const kernels of [backend, reference]) {
+          const fromInterleaved = kernels.allocF32(ids.length * cols);
+          const fromPlain = kernels.allocF32(ids.length * cols);
+          kernels.getRows(fromInterleaved, w, ids);
+          kernels.getRows(fromPlain, plain, ids);
+          assert.deepEqual(kernels.view(fromInterleaved), kernels.view(fromPlain), `getRows on ${kernels.name}`);
+        }
+
+        const xs = randomValues(random, n * cols);
+        const x = fill(backend, xs);
+        const actual = backend.allocF32(n * rows);
+        const onPlain = backend.allocF32(n * rows);
+        const expected = backend.allocF32(n * rows);
+        backend.matmul(actual, x, w, n);
+        backend.matmul(onPlain, x, plain, n);
+        reference.matmul(expected, x, plain, n);
+        const label = `interleaved Q8_0 [${rows}, ${cols}] n=${n}`;
+        const diff = assertWithin(backend.view(actual), backend.view(expected), quantizationBound(encoded.values, xs, rows, cols, n), 1e-4, label);
+        // Both wasm kernels see the same 8-bit activations; only the order of f32 operations differs.
+        assertWithin(backend.view(actual), backend.view(onPlain), null, 2e-5, `${label} against the plain kernel`);
+        const onInterleaved = backend.allocF32(n * rows);
+        reference.matmul(onInterleaved, x, w, n);
+        assert.deepEqual(backend.view(onInterleaved), backend.view(expected), `${label}: the reference reads both layouts alike`);
+        diffs.push(`${label}: ${diff.toExponential(2)}`);
+      }
+      // Row counts that are not a multiple of 4, and other types, stay as they are.
+      const odd = placeWeight(backend.arena, 'odd', GgmlType.Q8_0, 37, 64, encodeRandom(GgmlType.Q8_0, random, 37 * 64).bytes);
+      const q4 = placeWeight(backend.arena, 'q4', GgmlType.Q4_0, 8, 64, encodeRandom(GgmlType.Q4_0, random, 8 * 64).bytes);
+      backend.prepareWeights([odd, q4]);
+      assert.equal(odd.interleaved, undefined);
+      assert.equal(q4.interleaved, undefined);
+    });
+
     test('rmsNorm matches reference', () => {
       const random = makeRandom(21);
       for (const [n, d] of [[1, 64], [7, 130], [64, 256]]) {
@@ -230,6 +283,8 @@ test('matmul across arena memories', async () => {
     const n = 70;
     const encoded = encodeRandom(GgmlType.Q8_0, random, rows * cols);
     const w = placeWeight(arena, 'w', GgmlType.Q8_0, rows, cols, encoded.bytes);
+    const big = encodeRandom(GgmlType.Q8_0, random, 2000 * cols);
+    const wi = placeWeight(arena, 'wi', GgmlType.Q8_0, 2000, cols, big.bytes);
     arena.alloc((4 << 20) - arena.totalBytes - 1024); // fills the first memory
     const xs = randomValues(random, n * cols);
     const x = fill(backend, xs);
@@ -242,6 +297,16 @@ test('matmul across arena memories', async () => {
     const bound = quantizationBound(encoded.values, xs, rows, cols, n);
     const diff = assertWithin(backend.view(actual), backend.view(expected), bound, 1e-4, 'cross-memory Q8_0');
     console.log(`cross-memory Q8_0 [${rows}, ${cols}] n=${n}: max diff ${diff.toExponential(2)}`);
+
+    // An interleaved tensor whose output is staged in passes of whole four-row groups (1752 of 2000 rows per pass).
+    backend.prepareWeights([wi]);
+    assert.equal(wi.interleaved, true);
+    assert.notEqual(wi.shard, x.shard);
+    const yi = backend.allocF32(n * 2000);
+    const ei = backend.allocF32(n * 2000);
+    backend.matmul(yi, x, wi, n);
+    reference.matmul(ei, x, wi, n);
+    assertWithin(backend.view(yi), backend.view(ei), quantizationBound(big.values, xs, 2000, cols, n), 1e-4, 'cross-memory interleaved Q8_0');
 
     const f32 = encodeRandom(GgmlType.F32, random, 40 * cols);
     const wf = placeWeight(arena, 'wf', GgmlType.F32, 40, cols, f32.bytes);

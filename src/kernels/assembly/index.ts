@@ -2,6 +2,7 @@
 
 export { quantizeRows } from './quantize';
 export { matmulQ8_0, matmulQ4_0, matmulQ4_K, matmulQ6_K } from './matmul-quant';
+export { interleaveQ8_0Rows4, matmulQ8_0Rows4 } from './matmul-q8-rows4';
 export { matmulF32, matmulF16, matmulBF16 } from './matmul-float';
 export { rmsNorm, rope, swiglu, add, attention, sum } from './ops';
 export { getRows } from './dequant';

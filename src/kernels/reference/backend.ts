@@ -6,7 +6,7 @@ import { InputError } from '../../util/errors.js';
 import { Arena } from '../arena.js';
 import type { Backend, Buf, RopeTable } from '../backend.js';
 import { checkAttention, checkBuf, checkCount, checkF32Vector, checkWeight } from '../checks.js';
-import { dequantize, rowBytes } from './dequant.js';
+import { dequantizeTensorRow } from './dequant.js';
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
@@ -28,8 +28,7 @@ export class ReferenceBackend implements Backend {
 
   /** Dequantizes row `row` of `w` into out[0 .. w.cols). */
   dequantizeRow(w: WeightTensor, row: number, out: Float32Array): void {
-    const bytes = this.arena.bytes(w.shard);
-    dequantize(w.type, bytes, w.offset + row * rowBytes(w.type, w.cols), w.cols, out);
+    dequantizeTensorRow(this.arena.bytes(w.shard), w, row, out);
   }
 
   matmul(y: Buf, x: Buf, w: WeightTensor, n: number): void {

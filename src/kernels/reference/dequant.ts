@@ -12,7 +12,7 @@
 //   Q6_K  256 values in 210 bytes: 128 bytes of low nibbles (ql), 64 bytes of high 2-bit pairs
 //         (qh), 16 int8 scales (one per 16 values), then f16 d.              x = d * sc * (q - 32)
 
-import { GgmlType, GGML_TYPE_LAYOUT } from '../../model/types.js';
+import { GgmlType, GGML_TYPE_LAYOUT, type WeightTensor } from '../../model/types.js';
 import { InputError } from '../../util/errors.js';
 import { F16_TABLE, bf16ToF32 } from './half.js';
 
@@ -137,6 +137,32 @@ export function dequantize(type: GgmlType, src: Uint8Array, at: number, count: n
       return dequantQ4_K(src, at, out, outAt, blocks);
     case GgmlType.Q6_K:
       return dequantQ6_K(src, at, out, outAt, blocks);
+  }
+}
+
+/** Bytes of one block position of a rows4 group: four f16 scales, then four rows of 32 int8. */
+export const ROWS4_BLOCK_BYTES = 136;
+
+/**
+ * Dequantizes row `row` of tensor `w` into out[0 .. w.cols), where `bytes` is the whole arena
+ * memory that holds it. Handles the rows4 layout of interleaved Q8_0 tensors.
+ */
+export function dequantizeTensorRow(bytes: Uint8Array, w: WeightTensor, row: number, out: Float32Array): void {
+  const size = rowBytes(w.type, w.cols);
+  if (!w.interleaved) {
+    dequantize(w.type, bytes, w.offset + row * size, w.cols, out);
+    return;
+  }
+  if (w.type !== GgmlType.Q8_0 || w.rows % 4 !== 0) {
+    throw new InputError(`tensor ${w.name}: only Q8_0 tensors with a multiple of 4 rows can be interleaved, found ${GGML_TYPE_LAYOUT[w.type].name} with ${w.rows} rows`);
+  }
+  const group = w.offset + (row >> 2) * 4 * size;
+  const k = row & 3;
+  for (let b = 0; b < w.cols / 32; b++) {
+    const at = group + b * ROWS4_BLOCK_BYTES;
+    const d = readF16(bytes, at + 2 * k);
+    const values = at + 8 + 32 * k;
+    for (let j = 0; j < 32; j++) out[32 * b + j] = d * readI8(bytes, values + j);
   }
 }
 

@@ -76,8 +76,8 @@ export interface WeightTensor {
   readonly offset: number;
   readonly nbytes: number;
   /**
-   * Set by a backend that rewrote a Q8_0 tensor's bytes in place into groups of four rows
-   * interleaved block by block (the rows4 layout of src/kernels/assembly/matmul-q8-rows4.ts).
+   * Set by a backend that rewrote a Q8_0 or Q4_K tensor's bytes in place into groups of four rows
+   * interleaved block by block (the rows4 layout of src/kernels/assembly/rows4.ts).
    * Every reader of weight bytes honors it; row r no longer starts at offset + r * rowBytes.
    */
   interleaved?: boolean;

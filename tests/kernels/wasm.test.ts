@@ -147,20 +147,26 @@ for (const threads of [1, 2]) {
       }
     });
 
-    test('interleaved Q8_0 (rows4) keeps every value and product', () => {
+    // The smallest shape runs on the calling thread alone; the others are split across threads.
+    const rows4Shapes: [GgmlType, number, number, number][] = [
+      [GgmlType.Q8_0, 8, 64, 3], [GgmlType.Q8_0, 36, 896, 1], [GgmlType.Q8_0, 64, 512, 21],
+      [GgmlType.Q4_K, 8, 512, 3], [GgmlType.Q4_K, 36, 1024, 1], [GgmlType.Q4_K, 64, 512, 21],
+    ];
+    test('interleaved Q8_0 and Q4_K (rows4) keep every value and product', () => {
       const random = makeRandom(40 + threads);
-      // [8, 64] runs on the calling thread alone, [36, 896] n=1 and [64, 512] n=21 are split across threads.
-      for (const [rows, cols, n] of [[8, 64, 3], [36, 896, 1], [64, 512, 21]]) {
-        const encoded = encodeRandom(GgmlType.Q8_0, random, rows * cols);
-        const plain = placeWeight(backend.arena, 'plain', GgmlType.Q8_0, rows, cols, encoded.bytes);
-        const w = placeWeight(backend.arena, 'w', GgmlType.Q8_0, rows, cols, encoded.bytes);
+      for (const [type, rows, cols, n] of rows4Shapes) {
+        const encoded = encodeRandom(type, random, rows * cols);
+        const plain = placeWeight(backend.arena, 'plain', type, rows, cols, encoded.bytes);
+        const w = placeWeight(backend.arena, 'w', type, rows, cols, encoded.bytes);
         backend.prepareWeights([w]);
         assert.equal(w.interleaved, true);
         const moved = backend.arena.bytes(w.shard, w.offset, w.nbytes);
         assert.notDeepEqual(moved, encoded.bytes, 'the bytes were rewritten');
-        // Row 1 starts rowBytes into the plain tensor; interleaved, its first scale follows row 0's.
-        const rowBytes = (cols / 32) * 34;
-        assert.deepEqual([moved[2], moved[3]], [encoded.bytes[rowBytes], encoded.bytes[rowBytes + 1]]);
+        // Row 1 starts rowBytes into the plain tensor. In Q8_0 its first scale follows row 0's;
+        // in Q4_K its first super-block follows row 0's.
+        const rowBytes = (cols / GGML_TYPE_LAYOUT[type].blockSize) * GGML_TYPE_LAYOUT[type].blockBytes;
+        const movedAt = type === GgmlType.Q8_0 ? 2 : 144;
+        assert.deepEqual([moved[movedAt], moved[movedAt + 1]], [encoded.bytes[rowBytes], encoded.bytes[rowBytes + 1]]);
         backend.prepareWeights([w]); // a second call leaves an interleaved tensor alone
         assert.deepEqual(backend.arena.bytes(w.shard, w.offset, w.nbytes), moved);
 
@@ -182,7 +188,7 @@ for (const threads of [1, 2]) {
         backend.matmul(actual, x, w, n);
         backend.matmul(onPlain, x, plain, n);
         reference.matmul(expected, x, plain, n);
-        const label = `interleaved Q8_0 [${rows}, ${cols}] n=${n}`;
+        const label = `interleaved ${GGML_TYPE_LAYOUT[type].name} [${rows}, ${cols}] n=${n}`;
         const diff = assertWithin(backend.view(actual), backend.view(expected), quantizationBound(encoded.values, xs, rows, cols, n), 1e-4, label);
         // Both wasm kernels see the same 8-bit activations; only the order of f32 operations differs.
         assertWithin(backend.view(actual), backend.view(onPlain), null, 2e-5, `${label} against the plain kernel`);

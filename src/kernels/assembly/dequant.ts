@@ -1,10 +1,12 @@
 // Dequantization of whole rows to f32, for embedding lookups. Type ids are ggml's.
 
-import { dequantQ8_0Rows4 } from './matmul-q8-rows4';
+import { dequantQ8_0Rows4 } from './rows4';
 import { f16ToF32 } from './simd';
 
-/** Type code getRows takes for a Q8_0 table in the rows4 layout (ggml's Q8_0 id plus 256). */
-const ROWS4_Q8_0 = 8 + 256;
+/** Type codes getRows takes for tables in the rows4 layout: ggml's type id plus 256. */
+const ROWS4 = 256;
+const ROWS4_Q8_0 = 8 + ROWS4;
+const ROWS4_Q4_K = 12 + ROWS4;
 
 /** Writes `cols` f32 values of the row at `src` (ggml type `type`) to `dst`. */
 function dequantRow(type: i32, src: usize, dst: usize, cols: i32): void {
@@ -69,13 +71,19 @@ function dequantRow(type: i32, src: usize, dst: usize, cols: i32): void {
 
 /**
  * Dequantizes row ids[i] (i32 at `ids`) of the table at `table` into y + i * cols, for i0 <= i < i1:
- * the embedding lookup. `type` is ggml's type id, or ROWS4_Q8_0 for an interleaved Q8_0 table.
+ * the embedding lookup. `type` is ggml's type id, plus ROWS4 for a table in the rows4 layout.
  */
 export function getRows(y: usize, table: usize, rowBytes: i32, cols: i32, type: i32, ids: usize, i0: i32, i1: i32): void {
   for (let i = i0; i < i1; i++) {
     const id = load<i32>(ids + (<usize>i << 2));
     const dst = y + ((<usize>i * cols) << 2);
-    if (type == ROWS4_Q8_0) dequantQ8_0Rows4(table + <usize>(id >> 2) * (<usize>rowBytes << 2), id & 3, cols >> 5, dst);
-    else dequantRow(type, table + <usize>id * rowBytes, dst, cols);
+    const group = table + <usize>(id >> 2) * (<usize>rowBytes << 2);
+    if (type == ROWS4_Q8_0) {
+      dequantQ8_0Rows4(group, id & 3, cols >> 5, dst);
+    } else if (type == ROWS4_Q4_K) {
+      for (let s = 0; s < cols >> 8; s++) dequantRow(12, group + <usize>(4 * s + (id & 3)) * 144, dst + (<usize>s << 10), 256);
+    } else {
+      dequantRow(type, table + <usize>id * rowBytes, dst, cols);
+    }
   }
 }

@@ -242,11 +242,12 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
 }
 
 /**
- * Four consecutive Q4_K weight rows times one activation row, written to y .. y + 12. Each
- * activation block of 32 is widened once and used for the matching sub-block of all four rows.
+ * Four Q4_K weight rows times one activation row, written to y .. y + 12. Super-block s of row k
+ * starts at w + s * superBlockStride + k * rowStride, which covers the plain layout (rowBytes, 144)
+ * and the rows4 layout (144, 576). Each activation block of 32 is widened once for the four rows.
  * `headers` points to scratch memory of the calling thread for four Q4kHeader records.
  */
-@inline function dot4RowsQ4_K(w: usize, rowBytes: usize, xq: usize, xs: usize, superBlocks: i32, y: usize, headers: usize): void {
+@inline function dot4RowsQ4_K(w: usize, rowStride: usize, superBlockStride: usize, xq: usize, xs: usize, superBlocks: i32, y: usize, headers: usize): void {
   const h0 = changetype<Q4kHeader>(headers);
   const h1 = changetype<Q4kHeader>(headers + offsetof<Q4kHeader>());
   const h2 = changetype<Q4kHeader>(headers + 2 * offsetof<Q4kHeader>());
@@ -260,11 +261,11 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   let min2: f32 = 0;
   let min3: f32 = 0;
   for (let sb = 0; sb < superBlocks; sb++) {
-    const wb = w + <usize>sb * 144;
+    const wb = w + <usize>sb * superBlockStride;
     readQ4kHeader(h0, wb);
-    readQ4kHeader(h1, wb + rowBytes);
-    readQ4kHeader(h2, wb + 2 * rowBytes);
-    readQ4kHeader(h3, wb + 3 * rowBytes);
+    readQ4kHeader(h1, wb + rowStride);
+    readQ4kHeader(h2, wb + 2 * rowStride);
+    readQ4kHeader(h3, wb + 3 * rowStride);
     for (let j = 0; j < 8; j++) {
       const block = (sb << 3) + j;
       const a = xq + (<usize>block << 5);
@@ -276,9 +277,9 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
       const xMin = xScale * activationSum(xs, block);
       const quants = wb + 16;
       acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants, j, x0, x1, x2, x3)), f32x4.splat(h0.d * packedByte(h0.scalesLow, h0.scalesHigh, j) * xScale)));
-      acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + rowBytes, j, x0, x1, x2, x3)), f32x4.splat(h1.d * packedByte(h1.scalesLow, h1.scalesHigh, j) * xScale)));
-      acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + 2 * rowBytes, j, x0, x1, x2, x3)), f32x4.splat(h2.d * packedByte(h2.scalesLow, h2.scalesHigh, j) * xScale)));
-      acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + 3 * rowBytes, j, x0, x1, x2, x3)), f32x4.splat(h3.d * packedByte(h3.scalesLow, h3.scalesHigh, j) * xScale)));
+      acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + rowStride, j, x0, x1, x2, x3)), f32x4.splat(h1.d * packedByte(h1.scalesLow, h1.scalesHigh, j) * xScale)));
+      acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + 2 * rowStride, j, x0, x1, x2, x3)), f32x4.splat(h2.d * packedByte(h2.scalesLow, h2.scalesHigh, j) * xScale)));
+      acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(q4kSubBlock(quants + 3 * rowStride, j, x0, x1, x2, x3)), f32x4.splat(h3.d * packedByte(h3.scalesLow, h3.scalesHigh, j) * xScale)));
       min0 += h0.dmin * packedByte(h0.minsLow, h0.minsHigh, j) * xMin;
       min1 += h1.dmin * packedByte(h1.minsLow, h1.minsHigh, j) * xMin;
       min2 += h2.dmin * packedByte(h2.minsLow, h2.minsHigh, j) * xMin;
@@ -347,7 +348,7 @@ export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
     for (; r + 4 <= r1; r += 4) {
       const row = w + <usize>r * rowBytes;
       for (let i = i0; i < i1; i++) {
-        dot4RowsQ4_K(row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8, y + ((<usize>i * ldy + r) << 2), scratch);
+        dot4RowsQ4_K(row, rowBytes, 144, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8, y + ((<usize>i * ldy + r) << 2), scratch);
       }
     }
     for (; r < r1; r++) {
@@ -355,6 +356,20 @@ export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
       for (let i = i0; i < i1; i++) {
         const value = dotQ4_K(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8);
         store<f32>(y + ((<usize>i * ldy + r) << 2), value);
+      }
+    }
+  }
+}
+
+/** Q4_K weights in the rows4 layout (see rows4.ts): super-block s of row 4g + k at group start + 576 * s + 144 * k. r0 and r1 are multiples of 4. */
+export function matmulQ4_KRows4(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32, scratch: usize): void {
+  const blocks = cols >> 5;
+  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
+    const i1 = min(n, i0 + ROW_TILE);
+    for (let r = r0; r < r1; r += 4) {
+      const group = w + <usize>r * rowBytes;
+      for (let i = i0; i < i1; i++) {
+        dot4RowsQ4_K(group, 144, 576, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8, y + ((<usize>i * ldy + r) << 2), scratch);
       }
     }
   }

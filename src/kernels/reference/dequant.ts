@@ -140,12 +140,13 @@ export function dequantize(type: GgmlType, src: Uint8Array, at: number, count: n
   }
 }
 
-/** Bytes of one block position of a rows4 group: four f16 scales, then four rows of 32 int8. */
+/** Bytes of one Q8_0 block position of a rows4 group: four f16 scales, then four rows of 32 int8. */
 export const ROWS4_BLOCK_BYTES = 136;
 
 /**
  * Dequantizes row `row` of tensor `w` into out[0 .. w.cols), where `bytes` is the whole arena
- * memory that holds it. Handles the rows4 layout of interleaved Q8_0 tensors.
+ * memory that holds it. Handles the rows4 layout of interleaved Q8_0 and Q4_K tensors
+ * (src/kernels/assembly/rows4.ts describes it).
  */
 export function dequantizeTensorRow(bytes: Uint8Array, w: WeightTensor, row: number, out: Float32Array): void {
   const size = rowBytes(w.type, w.cols);
@@ -153,11 +154,16 @@ export function dequantizeTensorRow(bytes: Uint8Array, w: WeightTensor, row: num
     dequantize(w.type, bytes, w.offset + row * size, w.cols, out);
     return;
   }
-  if (w.type !== GgmlType.Q8_0 || w.rows % 4 !== 0) {
-    throw new InputError(`tensor ${w.name}: only Q8_0 tensors with a multiple of 4 rows can be interleaved, found ${GGML_TYPE_LAYOUT[w.type].name} with ${w.rows} rows`);
+  if ((w.type !== GgmlType.Q8_0 && w.type !== GgmlType.Q4_K) || w.rows % 4 !== 0) {
+    throw new InputError(`tensor ${w.name}: only Q8_0 and Q4_K tensors with a multiple of 4 rows can be interleaved, found ${GGML_TYPE_LAYOUT[w.type].name} with ${w.rows} rows`);
   }
   const group = w.offset + (row >> 2) * 4 * size;
   const k = row & 3;
+  if (w.type === GgmlType.Q4_K) {
+    // Super-block s of the four rows lies at group + 576 * s, row k at 144 * k within it.
+    for (let s = 0; s < w.cols / 256; s++) dequantize(GgmlType.Q4_K, bytes, group + 576 * s + 144 * k, 256, out, 256 * s);
+    return;
+  }
   for (let b = 0; b < w.cols / 32; b++) {
     const at = group + b * ROWS4_BLOCK_BYTES;
     const d = readF16(bytes, at + 2 * k);

@@ -31,8 +31,15 @@ const FLOAT_OPS: Partial<Record<GgmlType, Op>> = {
   [GgmlType.BF16]: Op.MatmulBF16,
 };
 
-/** Type code of the getRows kernel for an interleaved Q8_0 table (src/kernels/assembly/dequant.ts). */
-const ROWS4_Q8_0 = GgmlType.Q8_0 + 256;
+/** Types that have a rows4 layout, with the code the getRows kernel takes for them (src/kernels/assembly/dequant.ts). */
+const ROWS4_CODES: Partial<Record<GgmlType, number>> = {
+  [GgmlType.Q8_0]: GgmlType.Q8_0 + 256,
+  [GgmlType.Q4_K]: GgmlType.Q4_K + 256,
+};
+const ROWS4_OPS: Partial<Record<GgmlType, Op>> = {
+  [GgmlType.Q8_0]: Op.MatmulQ8_0Rows4,
+  [GgmlType.Q4_K]: Op.MatmulQ4_KRows4,
+};
 /** Weight rows per hand-off grain: threads get whole grains so each keeps rows together. */
 const ROW_GRAIN = 4;
 /** Element-wise work below this many values runs on the calling thread alone. */
@@ -79,19 +86,21 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Rewrites Q8_0 matrices with a multiple of four rows into the rows4 layout, in place (same
-   * bytes, same size), and marks them `interleaved`. Their matrix-vector product then reads one
-   * stream instead of four: 1.6-2.9x faster on this machine (docs/BENCHMARKS.md).
+   * Rewrites Q8_0 and Q4_K matrices with a multiple of four rows into the rows4 layout, in place
+   * (same bytes, same size), and marks them `interleaved`. Their products then read one stream
+   * instead of four (docs/BENCHMARKS.md has the figures).
    */
   prepareWeights(weights: Iterable<WeightTensor>): void {
     for (const w of new Set(weights)) {
-      if (w.interleaved || w.type !== GgmlType.Q8_0 || w.rows % 4 !== 0) continue;
+      if (w.interleaved || ROWS4_CODES[w.type] === undefined || w.rows % 4 !== 0) continue;
       const size = rowBytes(w.type, w.cols);
       // The rewrite goes through the scratch area, one group of four rows at a time.
       if (4 * size > STAGING_BYTES) continue;
       checkWeight(this.arena, w);
       this.pool.syncMemories(this.arena.memories);
-      this.pool.instances[w.shard].interleaveQ8_0Rows4(w.offset, size, w.rows / 4, STAGING_OFFSET);
+      const kernels = this.pool.instances[w.shard];
+      if (w.type === GgmlType.Q8_0) kernels.interleaveQ8_0Rows4(w.offset, size, w.rows / 4, STAGING_OFFSET);
+      else kernels.interleaveBlocksRows4(w.offset, size, GGML_TYPE_LAYOUT[w.type].blockBytes, w.rows / 4, STAGING_OFFSET);
       w.interleaved = true;
     }
   }
@@ -104,7 +113,7 @@ export class WasmBackend implements Backend {
     if (n === 0) return;
     this.pool.syncMemories(this.arena.memories);
 
-    const quantOp = w.interleaved ? Op.MatmulQ8_0Rows4 : QUANTIZED_OPS[w.type];
+    const quantOp = w.interleaved ? ROWS4_OPS[w.type] : QUANTIZED_OPS[w.type];
     const op = quantOp ?? FLOAT_OPS[w.type];
     if (op === undefined) throw new InputError(`matmul: tensor ${w.name} has unsupported type ${GGML_TYPE_LAYOUT[w.type]?.name ?? w.type}`);
     const quantized = quantOp !== undefined;
@@ -191,7 +200,7 @@ export class WasmBackend implements Backend {
     this.pool.setArg(1, table.offset);
     this.pool.setArg(2, rowBytes(table.type, table.cols));
     this.pool.setArg(3, table.cols);
-    this.pool.setArg(4, table.interleaved ? ROWS4_Q8_0 : table.type);
+    this.pool.setArg(4, table.interleaved ? ROWS4_CODES[table.type]! : table.type);
     this.pool.setArg(5, STAGING_OFFSET);
     this.run(Op.GetRows, table.shard, ids.length, 1, ids.length * table.cols);
   }

@@ -9,6 +9,8 @@ export interface KernelExports {
   matmulQ8_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulQ8_0Rows4(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   interleaveQ8_0Rows4(w: number, rowBytes: number, groups: number, scratch: number): void;
+  interleaveBlocksRows4(w: number, rowBytes: number, blockBytes: number, groups: number, scratch: number): void;
+  matmulQ4_KRows4(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
   matmulQ4_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulQ4_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
   matmulQ6_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
@@ -70,6 +72,8 @@ export const enum Op {
   MatmulQ4_0,
   /** Q8_0 weights in the rows4 layout (four rows interleaved per block). */
   MatmulQ8_0Rows4,
+  /** Q4_K weights in the rows4 layout (four rows' super-blocks side by side). */
+  MatmulQ4_KRows4,
   MatmulQ4_K,
   MatmulQ6_K,
   MatmulF32,
@@ -138,6 +142,8 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
       return kernels.matmulQ8_0(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
     case Op.MatmulQ8_0Rows4:
       return kernels.matmulQ8_0Rows4(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
+    case Op.MatmulQ4_KRows4:
+      return kernels.matmulQ4_KRows4(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1, threadScratch(index));
     case Op.MatmulQ4_0:
       return kernels.matmulQ4_0(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), u0, u1);
     case Op.MatmulQ4_K:
@@ -184,6 +190,7 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.matmulQ8_0Rows4(y, rows, w, 272, x, xs, n, cols, 0, rows);
     kernels.matmulQ4_0(y, rows, w, 144, x, xs, n, cols, 0, rows);
     kernels.matmulQ4_K(y, rows, w, 144, x, xs, n, cols, 0, rows, threadScratch(0));
+    kernels.matmulQ4_KRows4(y, rows, w, 144, x, xs, n, cols, 0, rows, threadScratch(0));
     kernels.matmulQ6_K(y, rows, w, 210, x, xs, n, cols, 0, rows);
     kernels.matmulF32(y, rows, w, x, n, cols, 0, rows);
     kernels.matmulF16(y, rows, w, x, n, cols, 0, rows);
@@ -194,6 +201,6 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.add(y, x, 0, cols);
     kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8, 1);
     kernels.sum(w, 0, cols);
-    for (const type of [0, 1, 30, 8, 2, 12, 14, 264]) kernels.getRows(y, w, 0, cols, type, x, 0, 1);
+    for (const type of [0, 1, 30, 8, 2, 12, 14, 264, 268]) kernels.getRows(y, w, 0, cols, type, x, 0, 1);
   }
 }

@@ -17,7 +17,7 @@ import { checkAttention, checkBuf, checkCount, checkF32Vector, checkWeight } fro
 import { ReferenceBackend } from '../reference/backend.js';
 import { rowBytes } from '../reference/dequant.js';
 import { KernelPool } from './pool.js';
-import { MAX_THREADS, Op, STAGING_BYTES, STAGING_OFFSET, loadKernelModule } from './protocol.js';
+import { MAX_THREADS, Op, STAGING_BYTES, STAGING_OFFSET, disableWasmCallInlining, loadKernelModule } from './protocol.js';
 
 const QUANTIZED_OPS: Partial<Record<GgmlType, Op>> = {
   [GgmlType.Q8_0]: Op.MatmulQ8_0,
@@ -343,6 +343,7 @@ export async function createBackend(options: BackendOptions = {}): Promise<WasmB
     log.warn(`${threads} kernel threads on ${os.availableParallelism()} available cores: expect a slowdown; use at most the core count`);
   }
   const arena = options.arena ?? new Arena();
+  disableWasmCallInlining();
   const module = loadKernelModule();
   const pool = await KernelPool.start(module, arena.memories, threads, options.spinMs ?? 2);
   log.debug(`wasm backend: ${threads} threads on ${arena.memories.length} memories`);

@@ -2,6 +2,7 @@
 // the layout of the control block, operation codes and the split of work units across threads.
 
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
 /** Exports of dist/wasm/kernels.wasm; pointers are byte offsets into one arena memory. */
 export interface KernelExports {
@@ -28,6 +29,18 @@ export interface KernelExports {
 
 /** Path of the compiled kernels, written by tools/build-wasm.js. */
 export const KERNELS_WASM_URL = new URL('../../../wasm/kernels.wasm', import.meta.url);
+
+/**
+ * Turns off V8's inlining of JavaScript-to-WebAssembly calls into optimized JavaScript, for the
+ * whole process. With it on (Node 20), a worker whose dispatch function TurboFan had optimized
+ * after running the attention kernel ran every later matmul at half speed: decode of a
+ * Qwen2.5-0.5B-shaped Q8_0 model after a 64-token prompt took 41 ms per token against 22 ms
+ * with the inlining off. The cause inside V8 was not found; the saving the inlining offers is
+ * well under a microsecond per call, and a kernel call takes tens of microseconds or more.
+ */
+export function disableWasmCallInlining(): void {
+  setFlagsFromString('--no-turbo-inline-js-wasm-calls');
+}
 
 export function loadKernelModule(): WebAssembly.Module {
   let bytes: Buffer;

@@ -361,20 +361,6 @@ export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
   }
 }
 
-/** Q4_K weights in the rows4 layout (see rows4.ts): super-block s of row 4g + k at group start + 576 * s + 144 * k. r0 and r1 are multiples of 4. */
-export function matmulQ4_KRows4(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32, scratch: usize): void {
-  const blocks = cols >> 5;
-  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
-    const i1 = min(n, i0 + ROW_TILE);
-    for (let r = r0; r < r1; r += 4) {
-      const group = w + <usize>r * rowBytes;
-      for (let i = i0; i < i1; i++) {
-        dot4RowsQ4_K(group, 144, 576, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), cols >> 8, y + ((<usize>i * ldy + r) << 2), scratch);
-      }
-    }
-  }
-}
-
 export function matmulQ6_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   // NOTE: a four-row variant sharing the activation loads measured slower here (3.1 against 4.0 GB/s per CPU second).
   const blocks = cols >> 5;

@@ -124,7 +124,9 @@ export class WasmBackend implements Backend {
 
     // Scratch per activation row: the quantized copy (cols int8 + 8 bytes per 32), plus an f32
     // copy when x lives in another shard. When y lives in another shard, half the area takes output.
-    const inBytesPerRow = (quantized ? cols + cols / 4 : 0) + (directX ? 0 : 4 * cols);
+    // The rows4 Q4_K kernel also reads the activations widened to i16 (2 bytes per value).
+    const widened = op === Op.MatmulQ4_KRows4;
+    const inBytesPerRow = (quantized ? cols + cols / 4 : 0) + (widened ? 2 * cols : 0) + (directX ? 0 : 4 * cols);
     const outBytes = directY ? 0 : STAGING_BYTES / 2;
     let rowsPerChunk = inBytesPerRow === 0 ? n : Math.floor((STAGING_BYTES - outBytes) / inBytesPerRow);
     if (!directY) rowsPerChunk = Math.min(rowsPerChunk, Math.floor(outBytes / (4 * Math.min(w.rows, MIN_STAGED_ROWS))));
@@ -138,6 +140,7 @@ export class WasmBackend implements Backend {
     const f32Copy = STAGING_OFFSET;
     const xq = STAGING_OFFSET + (directX ? 0 : 4 * cols * rowsPerChunk);
     const xs = xq + cols * rowsPerChunk;
+    const xw = xs + (cols / 4) * rowsPerChunk;
     const outArea = STAGING_OFFSET + STAGING_BYTES - outBytes;
     const kernels = this.pool.instances[shard];
 
@@ -149,6 +152,7 @@ export class WasmBackend implements Backend {
         source = f32Copy;
       }
       if (quantized) kernels.quantizeRows(source, xq, xs, m, cols);
+      if (widened) kernels.widenActivations(xq, xw, m, cols);
 
       for (let r0 = 0; r0 < w.rows; r0 += rowsPerPass) {
         const r1 = Math.min(w.rows, r0 + rowsPerPass);
@@ -161,7 +165,7 @@ export class WasmBackend implements Backend {
         this.pool.setArg(2, w.offset + r0 * rowBytes(w.type, cols));
         if (quantized) {
           this.pool.setArg(3, rowBytes(w.type, cols));
-          this.pool.setArg(4, xq);
+          this.pool.setArg(4, widened ? xw : xq);
           this.pool.setArg(5, xs);
           this.pool.setArg(6, m);
           this.pool.setArg(7, cols);

@@ -11,7 +11,8 @@ export interface KernelExports {
   matmulQ8_0Rows4(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   interleaveQ8_0Rows4(w: number, rowBytes: number, groups: number, scratch: number): void;
   interleaveBlocksRows4(w: number, rowBytes: number, blockBytes: number, groups: number, scratch: number): void;
-  matmulQ4_KRows4(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
+  matmulQ4_KRows4(y: number, ldy: number, w: number, rowBytes: number, xw: number, xs: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
+  widenActivations(xq: number, xw: number, n: number, cols: number): void;
   matmulQ4_0(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulQ4_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
   matmulQ6_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
@@ -203,6 +204,7 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.matmulQ8_0Rows4(y, rows, w, 272, x, xs, n, cols, 0, rows);
     kernels.matmulQ4_0(y, rows, w, 144, x, xs, n, cols, 0, rows);
     kernels.matmulQ4_K(y, rows, w, 144, x, xs, n, cols, 0, rows, threadScratch(0));
+    kernels.widenActivations(x, x, n, 16);
     kernels.matmulQ4_KRows4(y, rows, w, 144, x, xs, n, cols, 0, rows, threadScratch(0));
     kernels.matmulQ6_K(y, rows, w, 210, x, xs, n, cols, 0, rows);
     kernels.matmulF32(y, rows, w, x, n, cols, 0, rows);

@@ -28,16 +28,29 @@ export function widenActivations(xq: usize, xw: usize, n: i32, cols: i32): void 
   }
 }
 
-/** Integer dot of one sub-block (the low or high nibbles of raw0, raw1) with its widened activation block at x. */
-@inline function subBlockDot(raw0: v128, raw1: v128, high: bool, x: usize): v128 {
+/**
+ * Integer dot of one sub-block with its widened activation block (x0..x3): the low nibbles of the
+ * 32 bytes at `raw` when `high` is false, else the high nibbles. `high` is a constant at every call.
+ */
+@inline function subBlockDot(raw: usize, high: bool, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
   const mask = i16x8.splat(0x000f);
-  const even0 = high ? v128.and(i16x8.shr_u(raw0, 4), mask) : v128.and(raw0, mask);
-  const odd0 = high ? i16x8.shr_u(raw0, 12) : v128.and(i16x8.shr_u(raw0, 8), mask);
-  const even1 = high ? v128.and(i16x8.shr_u(raw1, 4), mask) : v128.and(raw1, mask);
-  const odd1 = high ? i16x8.shr_u(raw1, 12) : v128.and(i16x8.shr_u(raw1, 8), mask);
+  const raw0 = v128.load(raw);
+  const raw1 = v128.load(raw, 16);
+  let even0: v128, odd0: v128, even1: v128, odd1: v128;
+  if (high) {
+    even0 = v128.and(i16x8.shr_u(raw0, 4), mask);
+    odd0 = i16x8.shr_u(raw0, 12);
+    even1 = v128.and(i16x8.shr_u(raw1, 4), mask);
+    odd1 = i16x8.shr_u(raw1, 12);
+  } else {
+    even0 = v128.and(raw0, mask);
+    odd0 = v128.and(i16x8.shr_u(raw0, 8), mask);
+    even1 = v128.and(raw1, mask);
+    odd1 = v128.and(i16x8.shr_u(raw1, 8), mask);
+  }
   return i32x4.add(
-    i32x4.add(i32x4.dot_i16x8_s(even0, v128.load(x)), i32x4.dot_i16x8_s(odd0, v128.load(x, 16))),
-    i32x4.add(i32x4.dot_i16x8_s(even1, v128.load(x, 32)), i32x4.dot_i16x8_s(odd1, v128.load(x, 48))),
+    i32x4.add(i32x4.dot_i16x8_s(even0, x0), i32x4.dot_i16x8_s(odd0, x1)),
+    i32x4.add(i32x4.dot_i16x8_s(even1, x2), i32x4.dot_i16x8_s(odd1, x3)),
   );
 }
 
@@ -65,11 +78,10 @@ export function widenActivations(xq: usize, xw: usize, n: i32, cols: i32): void 
   return f32x4.mul(minTerms, dmin);
 }
 
-/** Adds sub-block j of row k (super-block at wb) times the activation block at x to acc, scaled by its factor. */
-@inline function addSubBlock(acc: v128, wb: usize, j: i32, x: usize, factors: usize): v128 {
-  const raw = wb + 16 + (<usize>(j >> 1) << 5);
-  const sum = subBlockDot(v128.load(raw), v128.load(raw, 16), (j & 1) != 0, x);
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sum), v128.load32_splat(factors + (<usize>j << 2))));
+/** Adds one sub-block's integer dot (see subBlockDot) to acc, scaled by the f32 factor at `factor`. */
+@inline function addSubBlock(acc: v128, raw: usize, high: bool, x0: v128, x1: v128, x2: v128, x3: v128, factor: usize): v128 {
+  const sum = subBlockDot(raw, high, x0, x1, x2, x3);
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sum), v128.load32_splat(factor)));
 }
 
 /** Activation rows per tile, as in the other quantized kernels. */
@@ -119,13 +131,30 @@ export function matmulQ4_KRows4(y: usize, ldy: i32, w: usize, rowBytes: i32, xw:
     acc1 = f32x4.sub(acc1, unpackHeader(wb + 144, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 32));
     acc2 = f32x4.sub(acc2, unpackHeader(wb + 288, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 64));
     acc3 = f32x4.sub(acc3, unpackHeader(wb + 432, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 96));
+    // Group g of 32 nibble bytes holds sub-block 2g (low nibbles) and 2g + 1 (high nibbles). Each
+    // activation block is loaded once for the four rows.
     const xBlock = xRow + (<usize>s << 9);
-    for (let j = 0; j < 8; j++) {
-      const x = xBlock + (<usize>j << 6);
-      acc0 = addSubBlock(acc0, wb, j, x, scratch);
-      acc1 = addSubBlock(acc1, wb + 144, j, x, scratch + 32);
-      acc2 = addSubBlock(acc2, wb + 288, j, x, scratch + 64);
-      acc3 = addSubBlock(acc3, wb + 432, j, x, scratch + 96);
+    for (let g = 0; g < 4; g++) {
+      const raw = wb + 16 + (<usize>g << 5);
+      const factor = scratch + (<usize>g << 3);
+      let x = xBlock + (<usize>g << 7);
+      let x0 = v128.load(x);
+      let x1 = v128.load(x, 16);
+      let x2 = v128.load(x, 32);
+      let x3 = v128.load(x, 48);
+      acc0 = addSubBlock(acc0, raw, false, x0, x1, x2, x3, factor);
+      acc1 = addSubBlock(acc1, raw + 144, false, x0, x1, x2, x3, factor + 32);
+      acc2 = addSubBlock(acc2, raw + 288, false, x0, x1, x2, x3, factor + 64);
+      acc3 = addSubBlock(acc3, raw + 432, false, x0, x1, x2, x3, factor + 96);
+      x += 64;
+      x0 = v128.load(x);
+      x1 = v128.load(x, 16);
+      x2 = v128.load(x, 32);
+      x3 = v128.load(x, 48);
+      acc0 = addSubBlock(acc0, raw, true, x0, x1, x2, x3, factor + 4);
+      acc1 = addSubBlock(acc1, raw + 144, true, x0, x1, x2, x3, factor + 36);
+      acc2 = addSubBlock(acc2, raw + 288, true, x0, x1, x2, x3, factor + 68);
+      acc3 = addSubBlock(acc3, raw + 432, true, x0, x1, x2, x3, factor + 100);
     }
   }
   return laneSums4(acc0, acc1, acc2, acc3);

@@ -258,8 +258,8 @@ for (const threads of [1, 2]) {
 
     test('attention matches reference', () => {
       const random = makeRandom(24);
-      // The last two are large enough to be split across threads.
-      for (const [n, start, nh, nkv, hd] of [[1, 0, 4, 2, 64], [1, 33, 8, 2, 32], [7, 5, 4, 4, 16], [64, 0, 2, 1, 64], [9, 100, 6, 2, 64]]) {
+      // The last two are large enough to be split across threads; head size 36 covers the 4-wide tail.
+      for (const [n, start, nh, nkv, hd] of [[1, 0, 4, 2, 64], [1, 33, 8, 2, 32], [7, 5, 4, 4, 16], [3, 10, 2, 1, 36], [64, 0, 2, 1, 64], [9, 100, 6, 2, 64]]) {
         const capacity = start + n + 3;
         const q = fill(backend, randomValues(random, n * nh * hd, 2));
         const keys = fill(backend, randomValues(random, capacity * nkv * hd, 2));

@@ -11,7 +11,7 @@
 // factors d * scale_j * xScale_j go to per-thread scratch memory. The mins term
 // dmin * Σ_j min_j * xScale_j * xSum_j is subtracted from the row's accumulator in one step.
 
-import { f16ToF32 } from './simd';
+import { f16ToF32, laneSumsF32x4 } from './simd';
 
 /**
  * Writes activation rows quantized by quantizeRows (int8 at xq) as i16 at xw, 64 bytes per
@@ -157,12 +157,5 @@ export function matmulQ4_KRows4(y: usize, ldy: i32, w: usize, rowBytes: i32, xw:
       acc3 = addSubBlock(acc3, raw + 432, true, x0, x1, x2, x3, factor + 100);
     }
   }
-  return laneSums4(acc0, acc1, acc2, acc3);
-}
-
-/** Returns the vector whose lane k is the sum of the four lanes of argument k (f32). */
-@inline function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f64>(ab, cd, 0, 2), v128.shuffle<f64>(ab, cd, 1, 3));
+  return laneSumsF32x4(acc0, acc1, acc2, acc3);
 }

@@ -1,4 +1,4 @@
-// Row-wise and element-wise kernels: rmsNorm, rope, swiglu, add, and causal attention.
+// Row-wise and element-wise kernels: rmsNorm, rope, swiglu and add (attention is in attention.ts).
 // Each works on a range of independent units (rows, or query row × head) so threads can share it.
 
 import { sumF32x4 } from './simd';
@@ -74,61 +74,6 @@ export function add(y: usize, x: usize, j0: i32, j1: i32): void {
   for (; j < j1; j++) {
     const at = <usize>j << 2;
     store<f32>(y + at, load<f32>(y + at) + load<f32>(x + at));
-  }
-}
-
-/**
- * Causal attention for units u0, u0 + step, ... below u1, unit = query row i * nh + head h.
- * Later rows attend to more keys, so threads take interleaved units to get equal work. The output row itself
- * accumulates the weighted values while a running max and sum give a one-pass stable softmax:
- * when a new max appears, the sum and the accumulator are rescaled by exp(oldMax - newMax).
- * hd must be a multiple of 4.
- */
-export function attention(out: usize, q: usize, keys: usize, values: usize, start: i32, nh: i32, nkv: i32, hd: i32, u0: i32, u1: i32, step: i32): void {
-  const group = nh / nkv;
-  const kvStride = <usize>(nkv * hd) << 2;
-  const scale: f32 = 1 / Mathf.sqrt(<f32>hd);
-  for (let unit = u0; unit < u1; unit += step) {
-    const i = unit / nh;
-    const h = unit % nh;
-    const qr = q + ((<usize>unit * hd) << 2);
-    const or = out + ((<usize>unit * hd) << 2);
-    const headOffset = (<usize>(h / group) * hd) << 2;
-    for (let c = 0; c < hd; c += 4) v128.store(or + (<usize>c << 2), f32x4.splat(0));
-    let runningMax: f32 = -Infinity;
-    let total: f32 = 0;
-    const last = start + i;
-    for (let t = 0; t <= last; t++) {
-      const kr = keys + <usize>t * kvStride + headOffset;
-      let acc = f32x4.splat(0);
-      for (let c = 0; c < hd; c += 4) {
-        acc = f32x4.add(acc, f32x4.mul(v128.load(qr + (<usize>c << 2)), v128.load(kr + (<usize>c << 2))));
-      }
-      const score = sumF32x4(acc) * scale;
-      if (score > runningMax) {
-        const shrink = Mathf.exp(runningMax - score);
-        total *= shrink;
-        const factor = f32x4.splat(shrink);
-        for (let c = 0; c < hd; c += 4) {
-          const at = or + (<usize>c << 2);
-          v128.store(at, f32x4.mul(v128.load(at), factor));
-        }
-        runningMax = score;
-      }
-      const weight = Mathf.exp(score - runningMax);
-      total += weight;
-      const vr = values + <usize>t * kvStride + headOffset;
-      const factor = f32x4.splat(weight);
-      for (let c = 0; c < hd; c += 4) {
-        const at = or + (<usize>c << 2);
-        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(v128.load(vr + (<usize>c << 2)), factor)));
-      }
-    }
-    const inverse = f32x4.splat(1 / total);
-    for (let c = 0; c < hd; c += 4) {
-      const at = or + (<usize>c << 2);
-      v128.store(at, f32x4.mul(v128.load(at), inverse));
-    }
   }
 }
 

@@ -33,3 +33,32 @@
     i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), v128.load8x8_s(a, 8)),
   );
 }
+
+/** Returns the f32 vector whose lane k is the sum of the four lanes of argument k. */
+@inline export function laneSumsF32x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  // ab = [a0+a2, b0+b2, a1+a3, b1+b3], cd likewise; then the halves of ab and cd are added.
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f64>(ab, cd, 0, 2), v128.shuffle<f64>(ab, cd, 1, 3));
+}
+
+/**
+ * Returns e^x per lane for x <= 88, with about 1e-7 relative error; inputs below -87 give
+ * e^-87 (about 1.6e-38) rather than a smaller number. x = n ln2 + r with |r| <= ln2 / 2, so
+ * e^x = 2^n e^r, and e^r comes from its Taylor series to degree 6 (error below r^7 / 5040).
+ */
+@inline export function expF32x4(x: v128): v128 {
+  const clamped = f32x4.max(x, f32x4.splat(-87));
+  const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.4426950408889634)));
+  // ln 2 is split in two parts so that n times the first part is exact.
+  const r = f32x4.sub(f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693145751953125))), f32x4.mul(n, f32x4.splat(1.428606765330187e-6)));
+  let p = f32x4.splat(1.0 / 720);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}

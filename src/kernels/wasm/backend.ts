@@ -65,6 +65,8 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm-simd';
   private readonly reference: ReferenceBackend;
   private fallbackWarned = false;
+  /** Per-thread scratch for attention scores: `bytesPerThread` bytes for each thread from `offset`. */
+  private scores: { shard: number; offset: number; bytesPerThread: number } | null = null;
 
   constructor(
     readonly arena: Arena,
@@ -298,6 +300,8 @@ export class WasmBackend implements Backend {
     if (q.shard !== shard || keys.shard !== shard || values.shard !== shard || hd % 4 !== 0) {
       return this.fallback('attention', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
     }
+    const scores = this.scoresArea(shard, start + n);
+    if (scores === null) return this.fallback('attention', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
     this.pool.syncMemories(this.arena.memories);
     this.pool.setArg(0, out.offset);
     this.pool.setArg(1, q.offset);
@@ -307,10 +311,26 @@ export class WasmBackend implements Backend {
     this.pool.setArg(5, nh);
     this.pool.setArg(6, nkv);
     this.pool.setArg(7, hd);
+    this.pool.setArg(8, scores.offset);
+    this.pool.setArg(9, scores.bytesPerThread);
     // Query row i reads start + i + 1 cached rows of keys and values.
     const products = n * nh * (start + (n + 1) / 2) * 2 * hd;
     if (products < SMALL_PRODUCT) this.pool.runLocal(Op.Attention, shard, n * nh);
     else this.pool.dispatch(Op.Attention, shard, n * nh, 1);
+  }
+
+  /**
+   * Returns scratch memory in `shard` for `floats` attention scores per thread, growing it by
+   * doubling; null when the arena placed the new area in another memory.
+   */
+  private scoresArea(shard: number, floats: number): { offset: number; bytesPerThread: number } | null {
+    const current = this.scores;
+    if (current !== null && current.shard === shard && current.bytesPerThread >= 4 * floats) return current;
+    const bytesPerThread = 4 * Math.max(floats, 2 * (current?.bytesPerThread ?? 0) / 4, 1024);
+    const { shard: placed, offset } = this.arena.alloc(bytesPerThread * this.threads, shard);
+    if (placed !== shard) return null;
+    this.scores = { shard, offset, bytesPerThread };
+    return this.scores;
   }
 
   copy(y: Buf, x: Buf, count: number): void {

@@ -23,7 +23,7 @@ export interface KernelExports {
   rope(x: number, angles: number, heads: number, hd: number, neox: number, i0: number, i1: number): void;
   swiglu(y: number, gate: number, up: number, j0: number, j1: number): void;
   add(y: number, x: number, j0: number, j1: number): void;
-  attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number, step: number): void;
+  attention(out: number, q: number, keys: number, values: number, start: number, nh: number, nkv: number, hd: number, u0: number, u1: number, step: number, scores: number): void;
   sum(x: number, j0: number, j1: number): number;
   getRows(y: number, table: number, rowBytes: number, cols: number, type: number, ids: number, i0: number, i1: number): void;
 }
@@ -146,7 +146,8 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
   const a = (k: number) => control[Slot.Args + k] >>> 0;
   if (op === Op.Attention) {
     // Interleaved units: thread `index` takes units index, index + threads, ...
-    kernels.attention(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), index, control[Slot.Units], threads);
+    // Argument 8 is the scores scratch of thread 0; each thread's area is argument 9 bytes long.
+    kernels.attention(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), index, control[Slot.Units], threads, a(8) + index * a(9));
     return;
   }
   const [u0, u1] = shareOf(control[Slot.Units], control[Slot.Grain], threads, index);
@@ -214,7 +215,7 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.rope(y, w, 2, 64, round & 1, 0, n);
     kernels.swiglu(y, x, w, 0, cols);
     kernels.add(y, x, 0, cols);
-    kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8, 1);
+    kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8, 1, xs);
     kernels.sum(w, 0, cols);
     for (const type of [0, 1, 30, 8, 2, 12, 14, 264, 268]) kernels.getRows(y, w, 0, cols, type, x, 0, 1);
   }

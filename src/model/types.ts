@@ -76,7 +76,7 @@ export interface WeightTensor {
   readonly offset: number;
   readonly nbytes: number;
   /**
-   * Set by a backend that rewrote a Q8_0 or Q4_K tensor's bytes in place into groups of four rows
+   * Set by a backend that rewrote an F16, Q8_0 or Q4_K tensor's bytes in place into groups of four rows
    * interleaved block by block (the rows4 layout of src/kernels/assembly/rows4.ts).
    * Every reader of weight bytes honors it; row r no longer starts at offset + r * rowBytes.
    */

@@ -151,8 +151,9 @@ for (const threads of [1, 2]) {
     const rows4Shapes: [GgmlType, number, number, number][] = [
       [GgmlType.Q8_0, 8, 64, 3], [GgmlType.Q8_0, 36, 896, 1], [GgmlType.Q8_0, 64, 512, 21],
       [GgmlType.Q4_K, 8, 512, 3], [GgmlType.Q4_K, 36, 1024, 1], [GgmlType.Q4_K, 64, 512, 21],
+      [GgmlType.F16, 8, 64, 3], [GgmlType.F16, 36, 1024, 1], [GgmlType.F16, 64, 520, 21],
     ];
-    test('interleaved Q8_0 and Q4_K (rows4) keep every value and product', () => {
+    test('interleaved F16, Q8_0 and Q4_K (rows4) keep every value and product', () => {
       const random = makeRandom(40 + threads);
       for (const [type, rows, cols, n] of rows4Shapes) {
         const encoded = encodeRandom(type, random, rows * cols);
@@ -162,10 +163,10 @@ for (const threads of [1, 2]) {
         assert.equal(w.interleaved, true);
         const moved = backend.arena.bytes(w.shard, w.offset, w.nbytes);
         assert.notDeepEqual(moved, encoded.bytes, 'the bytes were rewritten');
-        // Row 1 starts rowBytes into the plain tensor. In Q8_0 its first scale follows row 0's;
-        // in Q4_K its first super-block follows row 0's.
+        // Row 1 starts rowBytes into the plain tensor. In Q8_0 its first scale follows row 0's, in
+        // Q4_K its first super-block, in F16 its first 8 values.
         const rowBytes = (cols / GGML_TYPE_LAYOUT[type].blockSize) * GGML_TYPE_LAYOUT[type].blockBytes;
-        const movedAt = type === GgmlType.Q8_0 ? 2 : 144;
+        const movedAt = { [GgmlType.Q8_0]: 2, [GgmlType.Q4_K]: 144, [GgmlType.F16]: 16 }[type as number] ?? 0;
         assert.deepEqual([moved[movedAt], moved[movedAt + 1]], [encoded.bytes[rowBytes], encoded.bytes[rowBytes + 1]]);
         backend.prepareWeights([w]); // a second call leaves an interleaved tensor alone
         assert.deepEqual(backend.arena.bytes(w.shard, w.offset, w.nbytes), moved);
@@ -189,8 +190,9 @@ for (const threads of [1, 2]) {
         backend.matmul(onPlain, x, plain, n);
         reference.matmul(expected, x, plain, n);
         const label = `interleaved ${GGML_TYPE_LAYOUT[type].name} [${rows}, ${cols}] n=${n}`;
-        const diff = assertWithin(backend.view(actual), backend.view(expected), quantizationBound(encoded.values, xs, rows, cols, n), 1e-4, label);
-        // Both wasm kernels see the same 8-bit activations; only the order of f32 operations differs.
+        const bound = QUANTIZED.has(type) ? quantizationBound(encoded.values, xs, rows, cols, n) : null;
+        const diff = assertWithin(backend.view(actual), backend.view(expected), bound, 1e-4, label);
+        // Both wasm kernels see the same activations; only the order of f32 operations differs.
         assertWithin(backend.view(actual), backend.view(onPlain), null, 2e-5, `${label} against the plain kernel`);
         const onInterleaved = backend.allocF32(n * rows);
         reference.matmul(onInterleaved, x, w, n);

@@ -7,6 +7,7 @@ import { f16ToF32 } from './simd';
 const ROWS4 = 256;
 const ROWS4_Q8_0 = 8 + ROWS4;
 const ROWS4_Q4_K = 12 + ROWS4;
+const ROWS4_F16 = 1 + ROWS4;
 
 /** Writes `cols` f32 values of the row at `src` (ggml type `type`) to `dst`. */
 function dequantRow(type: i32, src: usize, dst: usize, cols: i32): void {
@@ -80,6 +81,9 @@ export function getRows(y: usize, table: usize, rowBytes: i32, cols: i32, type: 
     const group = table + <usize>(id >> 2) * (<usize>rowBytes << 2);
     if (type == ROWS4_Q8_0) {
       dequantQ8_0Rows4(group, id & 3, cols >> 5, dst);
+    } else if (type == ROWS4_F16) {
+      // Runs of 8 values, 16 bytes per row, four rows side by side.
+      for (let c = 0; c < cols >> 3; c++) dequantRow(1, group + (<usize>c << 6) + (<usize>(id & 3) << 4), dst + (<usize>c << 5), 8);
     } else if (type == ROWS4_Q4_K) {
       for (let s = 0; s < cols >> 8; s++) dequantRow(12, group + <usize>(4 * s + (id & 3)) * 144, dst + (<usize>s << 10), 256);
     } else {

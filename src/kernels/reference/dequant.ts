@@ -145,7 +145,7 @@ export const ROWS4_BLOCK_BYTES = 136;
 
 /**
  * Dequantizes row `row` of tensor `w` into out[0 .. w.cols), where `bytes` is the whole arena
- * memory that holds it. Handles the rows4 layout of interleaved Q8_0 and Q4_K tensors
+ * memory that holds it. Handles the rows4 layout of interleaved F16, Q8_0 and Q4_K tensors
  * (src/kernels/assembly/rows4.ts describes it).
  */
 export function dequantizeTensorRow(bytes: Uint8Array, w: WeightTensor, row: number, out: Float32Array): void {
@@ -154,11 +154,16 @@ export function dequantizeTensorRow(bytes: Uint8Array, w: WeightTensor, row: num
     dequantize(w.type, bytes, w.offset + row * size, w.cols, out);
     return;
   }
-  if ((w.type !== GgmlType.Q8_0 && w.type !== GgmlType.Q4_K) || w.rows % 4 !== 0) {
-    throw new InputError(`tensor ${w.name}: only Q8_0 and Q4_K tensors with a multiple of 4 rows can be interleaved, found ${GGML_TYPE_LAYOUT[w.type].name} with ${w.rows} rows`);
+  if ((w.type !== GgmlType.Q8_0 && w.type !== GgmlType.Q4_K && w.type !== GgmlType.F16) || w.rows % 4 !== 0) {
+    throw new InputError(`tensor ${w.name}: only F16, Q8_0 and Q4_K tensors with a multiple of 4 rows can be interleaved, found ${GGML_TYPE_LAYOUT[w.type].name} with ${w.rows} rows`);
   }
   const group = w.offset + (row >> 2) * 4 * size;
   const k = row & 3;
+  if (w.type === GgmlType.F16) {
+    // Runs of 8 values of the four rows lie side by side, 16 bytes each.
+    for (let c = 0; c < w.cols / 8; c++) dequantize(GgmlType.F16, bytes, group + 64 * c + 16 * k, 8, out, 8 * c);
+    return;
+  }
   if (w.type === GgmlType.Q4_K) {
     // Super-block s of the four rows lies at group + 576 * s, row k at 144 * k within it.
     for (let s = 0; s < w.cols / 256; s++) dequantize(GgmlType.Q4_K, bytes, group + 576 * s + 144 * k, 256, out, 256 * s);

@@ -33,10 +33,12 @@ const FLOAT_OPS: Partial<Record<GgmlType, Op>> = {
 
 /** Types that have a rows4 layout, with the code the getRows kernel takes for them (src/kernels/assembly/dequant.ts). */
 const ROWS4_CODES: Partial<Record<GgmlType, number>> = {
+  [GgmlType.F16]: GgmlType.F16 + 256,
   [GgmlType.Q8_0]: GgmlType.Q8_0 + 256,
   [GgmlType.Q4_K]: GgmlType.Q4_K + 256,
 };
 const ROWS4_OPS: Partial<Record<GgmlType, Op>> = {
+  [GgmlType.F16]: Op.MatmulF16Rows4,
   [GgmlType.Q8_0]: Op.MatmulQ8_0Rows4,
   [GgmlType.Q4_K]: Op.MatmulQ4_KRows4,
 };
@@ -88,13 +90,13 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Rewrites Q8_0 and Q4_K matrices with a multiple of four rows into the rows4 layout, in place
+   * Rewrites F16, Q8_0 and Q4_K matrices with a multiple of four rows into the rows4 layout, in place
    * (same bytes, same size), and marks them `interleaved`. Their products then read one stream
    * instead of four (docs/BENCHMARKS.md has the figures).
    */
   prepareWeights(weights: Iterable<WeightTensor>): void {
     for (const w of new Set(weights)) {
-      if (w.interleaved || ROWS4_CODES[w.type] === undefined || w.rows % 4 !== 0) continue;
+      if (w.interleaved || ROWS4_CODES[w.type] === undefined || w.rows % 4 !== 0 || w.cols % 8 !== 0) continue;
       const size = rowBytes(w.type, w.cols);
       // The rewrite goes through the scratch area, one group of four rows at a time.
       if (4 * size > STAGING_BYTES) continue;
@@ -102,7 +104,8 @@ export class WasmBackend implements Backend {
       this.pool.syncMemories(this.arena.memories);
       const kernels = this.pool.instances[w.shard];
       if (w.type === GgmlType.Q8_0) kernels.interleaveQ8_0Rows4(w.offset, size, w.rows / 4, STAGING_OFFSET);
-      else kernels.interleaveBlocksRows4(w.offset, size, GGML_TYPE_LAYOUT[w.type].blockBytes, w.rows / 4, STAGING_OFFSET);
+      // An F16 "block" here is a run of 8 values (16 bytes).
+      else kernels.interleaveBlocksRows4(w.offset, size, w.type === GgmlType.F16 ? 16 : GGML_TYPE_LAYOUT[w.type].blockBytes, w.rows / 4, STAGING_OFFSET);
       w.interleaved = true;
     }
   }
@@ -115,8 +118,8 @@ export class WasmBackend implements Backend {
     if (n === 0) return;
     this.pool.syncMemories(this.arena.memories);
 
-    const quantOp = w.interleaved ? ROWS4_OPS[w.type] : QUANTIZED_OPS[w.type];
-    const op = quantOp ?? FLOAT_OPS[w.type];
+    const quantOp = w.interleaved && w.type !== GgmlType.F16 ? ROWS4_OPS[w.type] : QUANTIZED_OPS[w.type];
+    const op = quantOp ?? (w.interleaved ? ROWS4_OPS[w.type] : FLOAT_OPS[w.type]);
     if (op === undefined) throw new InputError(`matmul: tensor ${w.name} has unsupported type ${GGML_TYPE_LAYOUT[w.type]?.name ?? w.type}`);
     const quantized = quantOp !== undefined;
     const shard = w.shard;

@@ -18,6 +18,7 @@ export interface KernelExports {
   matmulQ6_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulF32(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
   matmulF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulF16Rows4(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
   matmulBF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
   rmsNorm(y: number, x: number, weight: number, d: number, eps: number, i0: number, i1: number): void;
   rope(x: number, angles: number, heads: number, hd: number, neox: number, i0: number, i1: number): void;
@@ -92,6 +93,8 @@ export const enum Op {
   MatmulQ6_K,
   MatmulF32,
   MatmulF16,
+  /** F16 weights in the rows4 layout (four rows' runs of 8 values side by side). */
+  MatmulF16Rows4,
   MatmulBF16,
   RmsNorm,
   Rope,
@@ -169,6 +172,8 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
       return kernels.matmulF32(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
     case Op.MatmulF16:
       return kernels.matmulF16(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
+    case Op.MatmulF16Rows4:
+      return kernels.matmulF16Rows4(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
     case Op.MatmulBF16:
       return kernels.matmulBF16(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
     case Op.RmsNorm:
@@ -210,6 +215,8 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.matmulQ6_K(y, rows, w, 210, x, xs, n, cols, 0, rows);
     kernels.matmulF32(y, rows, w, x, n, cols, 0, rows);
     kernels.matmulF16(y, rows, w, x, n, cols, 0, rows);
+    kernels.matmulF16Rows4(y, rows, w, x, n, cols, 0, rows);
+    kernels.matmulF16Rows4(y, rows, w, x, 5, cols, 0, rows);
     kernels.matmulBF16(y, rows, w, x, n, cols, 0, rows);
     kernels.rmsNorm(y, x, w, cols, 1e-5, 0, n);
     kernels.rope(y, w, 2, 64, round & 1, 0, n);
@@ -217,6 +224,6 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.add(y, x, 0, cols);
     kernels.attention(y, x, w, w, 3, 4, 2, 64, 0, 8, 1, xs);
     kernels.sum(w, 0, cols);
-    for (const type of [0, 1, 30, 8, 2, 12, 14, 264, 268]) kernels.getRows(y, w, 0, cols, type, x, 0, 1);
+    for (const type of [0, 1, 30, 8, 2, 12, 14, 257, 264, 268]) kernels.getRows(y, w, 0, cols, type, x, 0, 1);
   }
 }

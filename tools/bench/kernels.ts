@@ -50,6 +50,8 @@ async function benchMatvec(type: GgmlType, threads: number, size: number, megaby
       fillWeights(arena.bytes(shard, offset, matrixBytes), type);
       weights.push({ name: `w${k}`, type, rows: size, cols: size, shard, offset, nbytes: matrixBytes });
     }
+    // The layout the engine uses: F16, Q8_0 and Q4_K are interleaved in groups of four rows.
+    backend.prepareWeights(weights);
     const x = backend.allocF32(size);
     backend.view(x).fill(0.5);
     const y = backend.allocF32(size);
@@ -67,7 +69,7 @@ async function benchMatvec(type: GgmlType, threads: number, size: number, megaby
     const cpu = process.cpuUsage(cpuStart);
     const milliseconds = median(times);
     return {
-      type: GGML_TYPE_LAYOUT[type].name,
+      type: GGML_TYPE_LAYOUT[type].name + (weights[0].interleaved ? ' rows4' : ''),
       threads,
       rows: size,
       cols: size,
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   console.log(`matrix-vector ${size}x${size}, weights rotating through >= ${megabytes} MB:`);
   for (const r of results) {
     const perCpu = `${r.gigabytesPerCpuSecond.toFixed(1).padStart(5)} GB per CPU-second`;
-    console.log(`  ${r.type.padEnd(5)} threads ${r.threads}: ${r.gigabytesPerSecond.toFixed(1).padStart(5)} GB/s  ${perCpu}  ${r.microseconds.toFixed(0).padStart(6)} µs/op  (${r.matrices} matrices)`);
+    console.log(`  ${r.type.padEnd(10)} threads ${r.threads}: ${r.gigabytesPerSecond.toFixed(1).padStart(5)} GB/s  ${perCpu}  ${r.microseconds.toFixed(0).padStart(6)} µs/op  (${r.matrices} matrices)`);
   }
 }
 

@@ -153,10 +153,16 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   return sumF32x4(acc) - minTotal;
 }
 
-/** Decodes 16 Q6_K values: 4 low bits from `low` (already shifted down), 2 high bits from `high` at `shift`, minus 32. */
-@inline function q6kDecode(low: v128, high: v128, shift: i32): v128 {
-  const top = v128.and(i8x16.shr_u(high, shift), i8x16.splat(3));
-  return i8x16.sub(v128.or(v128.and(low, i8x16.splat(0x0f)), i8x16.shl(top, 4)), i8x16.splat(32));
+/**
+ * Decodes 16 Q6_K values: 4 low bits from `low` at bit `lowShift` (0 or 4), 2 high bits from `high`
+ * at bit `highShift` (0, 2, 4 or 6), minus 32. The shifts run on i16 lanes (x86 has no byte shifts,
+ * so i8x16 shifts cost several instructions), and the masks drop the bits that cross into the
+ * neighbouring byte.
+ */
+@inline function q6kDecode(low: v128, high: v128, lowShift: i32, highShift: i32): v128 {
+  const lowBits = v128.and(lowShift == 0 ? low : i16x8.shr_u(low, lowShift), i8x16.splat(0x0f));
+  const moved = highShift <= 4 ? i16x8.shl(high, 4 - highShift) : i16x8.shr_u(high, highShift - 4);
+  return i8x16.sub(v128.or(lowBits, v128.and(moved, i8x16.splat(0x30))), i8x16.splat(32));
 }
 
 @inline function q6kBlock(q0: v128, q1: v128, a: usize, scale0: i32, scale1: i32): v128 {
@@ -186,10 +192,10 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
       const ha = v128.load(qh);
       const hb = v128.load(qh, 16);
 
-      const s0 = q6kBlock(q6kDecode(l0a, ha, 0), q6kDecode(l0b, hb, 0), a, load<i8>(sc), load<i8>(sc, 1));
-      const s1 = q6kBlock(q6kDecode(l1a, ha, 2), q6kDecode(l1b, hb, 2), a + 32, load<i8>(sc, 2), load<i8>(sc, 3));
-      const s2 = q6kBlock(q6kDecode(i8x16.shr_u(l0a, 4), ha, 4), q6kDecode(i8x16.shr_u(l0b, 4), hb, 4), a + 64, load<i8>(sc, 4), load<i8>(sc, 5));
-      const s3 = q6kBlock(q6kDecode(i8x16.shr_u(l1a, 4), ha, 6), q6kDecode(i8x16.shr_u(l1b, 4), hb, 6), a + 96, load<i8>(sc, 6), load<i8>(sc, 7));
+      const s0 = q6kBlock(q6kDecode(l0a, ha, 0, 0), q6kDecode(l0b, hb, 0, 0), a, load<i8>(sc), load<i8>(sc, 1));
+      const s1 = q6kBlock(q6kDecode(l1a, ha, 0, 2), q6kDecode(l1b, hb, 0, 2), a + 32, load<i8>(sc, 2), load<i8>(sc, 3));
+      const s2 = q6kBlock(q6kDecode(l0a, ha, 4, 4), q6kDecode(l0b, hb, 4, 4), a + 64, load<i8>(sc, 4), load<i8>(sc, 5));
+      const s3 = q6kBlock(q6kDecode(l1a, ha, 4, 6), q6kDecode(l1b, hb, 4, 6), a + 96, load<i8>(sc, 6), load<i8>(sc, 7));
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.splat(d * activationScale(xs, block))));
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.splat(d * activationScale(xs, block + 1))));
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.splat(d * activationScale(xs, block + 2))));

@@ -1,6 +1,6 @@
 // Compiles the AssemblyScript kernels in src/kernels/assembly to dist/wasm/kernels.wasm: 128-bit
 // SIMD, threads, imported shared memory. The module's static data must end below 32 KiB, inside
-// the reserved low megabyte of every arena memory, so the build fails when it grows past that.
+// the reserved low bytes of every arena memory, so the build fails when it grows past that.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outFile = join(root, 'dist/wasm/kernels.wasm');
-/** Static data must end below this byte; kernels use the rest of the reserved megabyte as scratch (THREAD_SCRATCH_OFFSET). */
+/** Static data must end below this byte; kernels use the rest of the reserved bytes as scratch (THREAD_SCRATCH_OFFSET). */
 const STATIC_DATA_LIMIT = 32 * 1024;
 
 mkdirSync(dirname(outFile), { recursive: true });

@@ -6,7 +6,7 @@
 
 const PAGE_BYTES = 65536;
 /** Low bytes of each shard left for the kernel modules' static data and stack. */
-export const RESERVED_BYTES = 1 << 20;
+export const RESERVED_BYTES = 2 << 20;
 /** Largest shard: 4 GiB less one page, the wasm32 limit. */
 export const MAX_SHARD_BYTES = 65535 * PAGE_BYTES;
 const ALIGN = 64;

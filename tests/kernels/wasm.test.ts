@@ -279,9 +279,9 @@ for (const threads of [1, 2]) {
 }
 
 test('matmul across arena memories', async () => {
-  // Memories of 4 MiB put the weight in one shard and the activations and output in another,
+  // Memories of 6 MiB put the weight in one shard and the activations and output in another,
   // created after the backend started, so it must be announced to the workers.
-  const arena = new Arena(4 << 20);
+  const arena = new Arena(6 << 20);
   const backend = await createBackend({ threads: 2, arena });
   try {
     const reference = new ReferenceBackend(arena);
@@ -293,7 +293,7 @@ test('matmul across arena memories', async () => {
     const w = placeWeight(arena, 'w', GgmlType.Q8_0, rows, cols, encoded.bytes);
     const big = encodeRandom(GgmlType.Q8_0, random, 2000 * cols);
     const wi = placeWeight(arena, 'wi', GgmlType.Q8_0, 2000, cols, big.bytes);
-    arena.alloc((4 << 20) - arena.totalBytes - 1024); // fills the first memory
+    arena.alloc((6 << 20) - arena.totalBytes - 1024); // fills the first memory
     const xs = randomValues(random, n * cols);
     const x = fill(backend, xs);
     const actual = backend.allocF32(n * rows);

@@ -3,7 +3,7 @@
 //
 // Each memory (shard) has its own module instance per thread, so a kernel only reads and writes
 // one shard. A matmul runs in the weight's shard. Activations or outputs that live in another
-// shard pass through the scratch area in the weight shard's reserved low megabyte.
+// shard pass through the scratch area in the weight shard's reserved low bytes.
 // The other row-wise kernels need their activations in one shard and fall back to the reference
 // implementation (correct, slower) when they are not.
 

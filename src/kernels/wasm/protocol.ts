@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import { RESERVED_BYTES } from '../arena.js';
 
 /** Exports of dist/wasm/kernels.wasm; pointers are byte offsets into one arena memory. */
 export interface KernelExports {
@@ -66,20 +67,20 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
   return instance.exports as unknown as KernelExports;
 }
 
-/** Per-thread scratch for kernels that keep small records in memory: THREAD_SCRATCH_BYTES per thread from this offset. */
+/** Per-thread scratch for kernels that keep small records or decoded weights: THREAD_SCRATCH_BYTES per thread from this offset. */
 export const THREAD_SCRATCH_OFFSET = 32 * 1024;
-export const THREAD_SCRATCH_BYTES = 256;
+export const THREAD_SCRATCH_BYTES = 4096;
 /** Most threads the per-thread scratch has room for. */
-export const MAX_THREADS = (64 * 1024 - THREAD_SCRATCH_OFFSET) / THREAD_SCRATCH_BYTES;
+export const MAX_THREADS = 64;
 
 export function threadScratch(index: number): number {
   return THREAD_SCRATCH_OFFSET + index * THREAD_SCRATCH_BYTES;
 }
 
-/** Start of the shared scratch area inside each memory's reserved low megabyte; static data and thread scratch lie below. */
-export const STAGING_OFFSET = 64 * 1024;
+/** Start of the shared scratch area inside each memory's reserved low bytes; static data and thread scratch lie below. */
+export const STAGING_OFFSET = THREAD_SCRATCH_OFFSET + MAX_THREADS * THREAD_SCRATCH_BYTES;
 /** Bytes of scratch area per memory. */
-export const STAGING_BYTES = 1024 * 1024 - STAGING_OFFSET;
+export const STAGING_BYTES = RESERVED_BYTES - STAGING_OFFSET;
 
 /** Operation codes written to the control block. */
 export const enum Op {

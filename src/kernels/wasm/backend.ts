@@ -69,6 +69,8 @@ export class WasmBackend implements Backend {
   private fallbackWarned = false;
   /** Per-thread scratch for attention scores: `bytesPerThread` bytes for each thread from `offset`. */
   private scores: { shard: number; offset: number; bytesPerThread: number } | null = null;
+  /** Memories in which the arena had no room left for the scores, so attention there runs in TypeScript. */
+  private readonly scoresMissing = new Set<number>();
 
   constructor(
     readonly arena: Arena,
@@ -118,10 +120,10 @@ export class WasmBackend implements Backend {
     if (n === 0) return;
     this.pool.syncMemories(this.arena.memories);
 
-    const quantOp = w.interleaved && w.type !== GgmlType.F16 ? ROWS4_OPS[w.type] : QUANTIZED_OPS[w.type];
-    const op = quantOp ?? (w.interleaved ? ROWS4_OPS[w.type] : FLOAT_OPS[w.type]);
+    const op = w.interleaved ? ROWS4_OPS[w.type] : (QUANTIZED_OPS[w.type] ?? FLOAT_OPS[w.type]);
     if (op === undefined) throw new InputError(`matmul: tensor ${w.name} has unsupported type ${GGML_TYPE_LAYOUT[w.type]?.name ?? w.type}`);
-    const quantized = quantOp !== undefined;
+    // Quantized kernels read the activations quantized to 8 bits; float kernels read them as f32.
+    const quantized = FLOAT_OPS[w.type] === undefined;
     const shard = w.shard;
     const directX = x.shard === shard;
     const directY = y.shard === shard;
@@ -329,9 +331,14 @@ export class WasmBackend implements Backend {
   private scoresArea(shard: number, floats: number): { offset: number; bytesPerThread: number } | null {
     const current = this.scores;
     if (current !== null && current.shard === shard && current.bytesPerThread >= 4 * floats) return current;
+    if (this.scoresMissing.has(shard)) return null;
     const bytesPerThread = 4 * Math.max(floats, 2 * (current?.bytesPerThread ?? 0) / 4, 1024);
     const { shard: placed, offset } = this.arena.alloc(bytesPerThread * this.threads, shard);
-    if (placed !== shard) return null;
+    if (placed !== shard) {
+      // The area went to a later memory and stays unused; asking again would only waste more.
+      this.scoresMissing.add(shard);
+      return null;
+    }
     this.scores = { shard, offset, bytesPerThread };
     return this.scores;
   }

@@ -29,6 +29,15 @@ export function parseInteger(name: string, text: string, min: number): number {
   return value;
 }
 
+/** Parses a whole number option in [min, max]. */
+export function parseIntegerInRange(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(`invalid ${name} '${text}': expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
 /** Parses a finite number option, optionally within [min, max]. */
 export function parseNumber(name: string, text: string, min = -Infinity, max = Infinity): number {
   const value = Number(text);

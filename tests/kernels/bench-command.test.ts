@@ -29,7 +29,7 @@ test('bench reports every key', async () => {
   try {
     const files = generateTestModel({ seed: 5, out: dir, arch: 'llama', hidden: 256, heads: 4, kvHeads: 2, intermediate: 512, formats: ['gguf-q8_0'] });
     const path = files.gguf['gguf-q8_0']!;
-    const args = ['--model', path, '--json', '--threads', '2', '--prompt-tokens', '5', '--gen-tokens', '3', '--bandwidth-mb', '16', '--compare-llama-cpp'];
+    const args = ['--model', path, '--json', '--threads', '2', '--prompt-tokens', '5', '--gen-tokens', '3', '--bandwidth-mb', '16', '--repeat', '2', '--compare-llama-cpp'];
     const { code, output } = await captureStdout(() => run(args));
     assert.equal(code, 0);
     const report = JSON.parse(output) as Record<string, number>;
@@ -41,6 +41,7 @@ test('bench reports every key', async () => {
     assert.ok(report.peak_rss_bytes > 10 * 2 ** 20, `peak_rss_bytes = ${report.peak_rss_bytes}`);
     assert.equal(report.prompt_tokens, 5);
     assert.equal(report.gen_tokens, 3);
+    assert.equal(report.repeat, 2);
 
     const model = await loadModel(path, new Arena());
     let expected = 0;
@@ -48,6 +49,11 @@ test('bench reports every key', async () => {
     if (!model.weights.has('output')) expected += model.weights.get('token_embd')!.nbytes;
     assert.equal(report.weight_bytes_per_token, expected);
     assert.ok(Math.abs(report.decode_ratio - report.decode_tok_s / report.llama_cpp_decode_tok_s) < 1e-9);
+
+    // A prompt and decode longer than the context are rejected before anything runs.
+    const context = model.config.maxPositions;
+    const tooLong = ['--model', path, '--prompt-tokens', String(context), '--gen-tokens', '1'];
+    await assert.rejects(run(tooLong), new RegExp(`need ${context + 1} positions, more than the model's context length of ${context}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -57,4 +63,10 @@ test('bench rejects invalid options', async () => {
   await assert.rejects(run([]), /missing --model/);
   await assert.rejects(run(['--model', 'x.gguf', '--threads', '0']), InputError);
   await assert.rejects(run(['--model', 'x.gguf', '--gen-tokens', 'many']), /invalid --gen-tokens 'many'/);
+  // The file x.gguf does not exist, so these errors come from the option checks before any loading.
+  await assert.rejects(run(['--model', 'x.gguf', '--bogus']), (error: Error) => error instanceof InputError && /Unknown option '--bogus'/.test(error.message));
+  await assert.rejects(run(['--model', 'x.gguf', '--threads', '999']), /invalid --threads '999': expected a whole number from 1 to 64/);
+  await assert.rejects(run(['--model', 'x.gguf', '--bandwidth-mb', '5000']), /invalid --bandwidth-mb '5000': expected a whole number from 1 to 4093/);
+  await assert.rejects(run(['--model', 'x.gguf', '--repeat', '0']), /invalid --repeat '0'/);
+  await assert.rejects(run(['--model', tmpdir(), '--compare-llama-cpp']), /--compare-llama-cpp needs a GGUF file, but .* is a Hugging Face folder/);
 });

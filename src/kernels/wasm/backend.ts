@@ -51,6 +51,8 @@ const SMALL_ELEMENTWISE = 1 << 15;
  * the calling thread alone: a worker that lost its core to another process would delay them more.
  */
 const SMALL_PRODUCT = 1 << 18;
+/** Reason given when a kernel's buffers are not all in one arena memory. */
+const SPLIT_BUFFERS = 'its buffers lie in different arena memories (allocate activations and caches together)';
 /** Output rows a staged matmul keeps per pass at least, so the staged path does not degrade to single rows. */
 const MIN_STAGED_ROWS = 64;
 
@@ -66,7 +68,7 @@ export interface BackendOptions {
 export class WasmBackend implements Backend {
   readonly name = 'wasm-simd';
   private readonly reference: ReferenceBackend;
-  private fallbackWarned = false;
+  private readonly fallbackWarnings = new Set<string>();
   /** Per-thread scratch for attention scores: `bytesPerThread` bytes for each thread from `offset`. */
   private scores: { shard: number; offset: number; bytesPerThread: number } | null = null;
   /** Memories in which the arena had no room left for the scores, so attention there runs in TypeScript. */
@@ -221,7 +223,7 @@ export class WasmBackend implements Backend {
     checkF32Vector(this.arena, weight, d);
     checkBuf(this.arena, 'x', x, n * d);
     checkBuf(this.arena, 'y', y, n * d);
-    if (x.shard !== y.shard || 4 * d > STAGING_BYTES) return this.fallback('rmsNorm', () => this.reference.rmsNorm(y, x, weight, n, d, eps));
+    if (x.shard !== y.shard || 4 * d > STAGING_BYTES) return this.fallback('rmsNorm', x.shard !== y.shard ? SPLIT_BUFFERS : 'the row is wider than the scratch area', () => this.reference.rmsNorm(y, x, weight, n, d, eps));
     this.pool.syncMemories(this.arena.memories);
     let weightOffset = weight.offset;
     if (weight.shard !== x.shard) {
@@ -244,7 +246,7 @@ export class WasmBackend implements Backend {
     checkCount('count', count);
     checkBuf(this.arena, 'x', x, count);
     checkBuf(this.arena, 'y', y, count);
-    if (x.shard !== y.shard) return this.fallback('add', () => this.reference.add(y, x, count));
+    if (x.shard !== y.shard) return this.fallback('add', SPLIT_BUFFERS, () => this.reference.add(y, x, count));
     this.pool.syncMemories(this.arena.memories);
     this.pool.setArg(0, y.offset);
     this.pool.setArg(1, x.offset);
@@ -260,7 +262,7 @@ export class WasmBackend implements Backend {
     checkBuf(this.arena, 'gate', gate, count);
     checkBuf(this.arena, 'up', up, count);
     checkBuf(this.arena, 'y', y, count);
-    if (gate.shard !== y.shard || up.shard !== y.shard) return this.fallback('swiglu', () => this.reference.swiglu(y, gate, up, count));
+    if (gate.shard !== y.shard || up.shard !== y.shard) return this.fallback('swiglu', SPLIT_BUFFERS, () => this.reference.swiglu(y, gate, up, count));
     this.pool.syncMemories(this.arena.memories);
     this.pool.setArg(0, y.offset);
     this.pool.setArg(1, gate.offset);
@@ -302,11 +304,14 @@ export class WasmBackend implements Backend {
   attention(out: Buf, q: Buf, keys: Buf, values: Buf, n: number, start: number, nh: number, nkv: number, hd: number): void {
     checkAttention(this.arena, out, q, keys, values, n, start, nh, nkv, hd);
     const shard = out.shard;
-    if (q.shard !== shard || keys.shard !== shard || values.shard !== shard || hd % 4 !== 0) {
-      return this.fallback('attention', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
+    if (hd % 4 !== 0) {
+      return this.fallback('attention', `head size ${hd} is not a multiple of 4`, () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
+    }
+    if (q.shard !== shard || keys.shard !== shard || values.shard !== shard) {
+      return this.fallback('attention', SPLIT_BUFFERS, () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
     }
     const scores = this.scoresArea(shard, start + n);
-    if (scores === null) return this.fallback('attention', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
+    if (scores === null) return this.fallback('attention', 'the arena memory of its buffers has no room for the scores', () => this.reference.attention(out, q, keys, values, n, start, nh, nkv, hd));
     this.pool.syncMemories(this.arena.memories);
     this.pool.setArg(0, out.offset);
     this.pool.setArg(1, q.offset);
@@ -357,10 +362,11 @@ export class WasmBackend implements Backend {
     else this.pool.dispatch(op, shard, units, grain);
   }
 
-  private fallback(kernel: string, compute: () => void): void {
-    if (!this.fallbackWarned) {
-      log.warn(`${kernel}: buffers lie in different arena memories, so it runs in TypeScript (slower); allocate activations and caches together`);
-      this.fallbackWarned = true;
+  /** Runs the TypeScript version of a kernel, warning once per reason that it is slower. */
+  private fallback(kernel: string, reason: string, compute: () => void): void {
+    if (!this.fallbackWarnings.has(reason)) {
+      log.warn(`${kernel}: ${reason}, so it runs in TypeScript (slower)`);
+      this.fallbackWarnings.add(reason);
     }
     compute();
   }

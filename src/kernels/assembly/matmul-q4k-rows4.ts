@@ -54,17 +54,39 @@ export function widenActivations(xq: usize, xw: usize, n: i32, cols: i32): void 
   );
 }
 
+/** Returns the f32 scales of the four activation blocks whose quantizeRows records (scale, sum) start at meta. */
+@inline function blockScales(meta: usize): v128 {
+  return v128.shuffle<i32>(v128.load(meta), v128.load(meta, 16), 0, 2, 4, 6);
+}
+
+/** Returns scale * sum of the same four activation blocks: what a Q4_K min multiplies. */
+@inline function blockMinWeights(meta: usize): v128 {
+  const first = v128.load(meta);
+  const second = v128.load(meta, 16);
+  return f32x4.mul(v128.shuffle<i32>(first, second, 0, 2, 4, 6), f32x4.convert_i32x4_s(v128.shuffle<i32>(first, second, 1, 3, 5, 7)));
+}
+
 /**
- * Unpacks the header of the super-block at wb: stores its eight factors d * scale_j * xScale_j
- * at `factors` and returns the vector whose lane sum is dmin * Σ_j min_j * xScale_j * xSum_j.
+ * Returns the eight 6-bit scales (bytes 0..7) and eight 6-bit mins (bytes 8..15) of the Q4_K
+ * super-block at wb. The 12 header bytes are read as three u32 words w0, w1, w2: scales 0..3 and
+ * mins 0..3 are the low 6 bits of w0's and w1's bytes; scales and mins 4..7 take their low 4 bits
+ * from w2's low and high nibbles and their top 2 bits from the top bits of w0's and w1's bytes.
  */
-@inline function unpackHeader(wb: usize, xScaleLow: v128, xScaleHigh: v128, xMinLow: v128, xMinHigh: v128, factors: usize): v128 {
+@inline function scalesAndMins(wb: usize): v128 {
   const w0 = load<u32>(wb, 4);
   const w1 = load<u32>(wb, 8);
   const w2 = load<u32>(wb, 12);
   const scales = <u64>(w0 & 0x3f3f3f3f) | (<u64>((w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030)) << 32);
   const mins = <u64>(w1 & 0x3f3f3f3f) | (<u64>(((w2 >> 4) & 0x0f0f0f0f) | ((w1 >> 2) & 0x30303030)) << 32);
-  const packed = i64x2.replace_lane(i64x2.splat(scales), 1, mins);
+  return i64x2.replace_lane(i64x2.splat(scales), 1, mins);
+}
+
+/**
+ * Unpacks the header of the super-block at wb: stores its eight factors d * scale_j * xScale_j
+ * at `factors` and returns the vector whose lane sum is dmin * Σ_j min_j * xScale_j * xSum_j.
+ */
+@inline function unpackHeader(wb: usize, xScaleLow: v128, xScaleHigh: v128, xMinLow: v128, xMinHigh: v128, factors: usize): v128 {
+  const packed = scalesAndMins(wb);
   const scales16 = i16x8.extend_low_i8x16_u(packed);
   const mins16 = i16x8.extend_high_i8x16_u(packed);
   const d = f32x4.splat(f16ToF32(load<u16>(wb)));
@@ -127,12 +149,7 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
   const mask = i16x8.splat(0x000f);
   for (let k = 0; k < 4; k++) {
     const row = wb + <usize>k * 144;
-    const w0 = load<u32>(row, 4);
-    const w1 = load<u32>(row, 8);
-    const w2 = load<u32>(row, 12);
-    const packedScales = <u64>(w0 & 0x3f3f3f3f) | (<u64>((w2 & 0x0f0f0f0f) | ((w0 >> 2) & 0x30303030)) << 32);
-    const packedMins = <u64>(w1 & 0x3f3f3f3f) | (<u64>(((w2 >> 4) & 0x0f0f0f0f) | ((w1 >> 2) & 0x30303030)) << 32);
-    const packed = i64x2.replace_lane(i64x2.splat(packedScales), 1, packedMins);
+    const packed = scalesAndMins(row);
     const scales16 = i16x8.extend_low_i8x16_u(packed);
     const mins16 = i16x8.extend_high_i8x16_u(packed);
     const d = f32x4.splat(f16ToF32(load<u16>(row)));
@@ -179,14 +196,10 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
     decodeSuperBlock(group + <usize>s * 576, weights, scales);
     for (let i = i0; i < i1; i++) {
       const meta = xs + (<usize>(i * blocks + (s << 3)) << 3);
-      const v0 = v128.load(meta);
-      const v1 = v128.load(meta, 16);
-      const v2 = v128.load(meta, 32);
-      const v3 = v128.load(meta, 48);
-      const xScaleLow = v128.shuffle<i32>(v0, v1, 0, 2, 4, 6);
-      const xScaleHigh = v128.shuffle<i32>(v2, v3, 0, 2, 4, 6);
-      const xMinLow = f32x4.mul(xScaleLow, f32x4.convert_i32x4_s(v128.shuffle<i32>(v0, v1, 1, 3, 5, 7)));
-      const xMinHigh = f32x4.mul(xScaleHigh, f32x4.convert_i32x4_s(v128.shuffle<i32>(v2, v3, 1, 3, 5, 7)));
+      const xScaleLow = blockScales(meta);
+      const xScaleHigh = blockScales(meta + 32);
+      const xMinLow = blockMinWeights(meta);
+      const xMinHigh = blockMinWeights(meta + 32);
       // Factors d * scale_j * xScale_j of the four rows go to the first 128 bytes of scratch.
       let acc0 = rowFactors(scales, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch);
       let acc1 = rowFactors(scales + 64, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 32);
@@ -232,14 +245,10 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
   for (let s = 0; s < superBlocks; s++) {
     // Scales and sums of the super-block's eight activation blocks, split into two f32x4 each.
     const meta = sRow + (<usize>s << 6);
-    const v0 = v128.load(meta);
-    const v1 = v128.load(meta, 16);
-    const v2 = v128.load(meta, 32);
-    const v3 = v128.load(meta, 48);
-    const xScaleLow = v128.shuffle<i32>(v0, v1, 0, 2, 4, 6);
-    const xScaleHigh = v128.shuffle<i32>(v2, v3, 0, 2, 4, 6);
-    const xMinLow = f32x4.mul(xScaleLow, f32x4.convert_i32x4_s(v128.shuffle<i32>(v0, v1, 1, 3, 5, 7)));
-    const xMinHigh = f32x4.mul(xScaleHigh, f32x4.convert_i32x4_s(v128.shuffle<i32>(v2, v3, 1, 3, 5, 7)));
+    const xScaleLow = blockScales(meta);
+    const xScaleHigh = blockScales(meta + 32);
+    const xMinLow = blockMinWeights(meta);
+    const xMinHigh = blockMinWeights(meta + 32);
     const wb = group + <usize>s * 576;
     acc0 = f32x4.sub(acc0, unpackHeader(wb, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch));
     acc1 = f32x4.sub(acc1, unpackHeader(wb + 144, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 32));

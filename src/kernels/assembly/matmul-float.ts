@@ -170,49 +170,89 @@ export function matmulBF16(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols:
   return laneSumsF32x4(acc0, acc1, acc2, acc3);
 }
 
-/** One interleaved F16 row (k of the group) times four activation rows, as dot1x4 does for plain rows. */
-@inline function dot1x4Rows4F16(group: usize, k: i32, x: usize, stride: usize, cols: i32, y: usize, ldyBytes: usize): void {
-  let acc0 = f32x4.splat(0);
-  let acc1 = f32x4.splat(0);
-  let acc2 = f32x4.splat(0);
-  let acc3 = f32x4.splat(0);
-  const row = group + (<usize>k << 4);
-  for (let c = 0; c < cols; c += 8) {
-    const at = row + (<usize>c << 3);
-    const low = f16x4ToF32x4(v128.load16x4_s(at));
-    const high = f16x4ToF32x4(v128.load16x4_s(at, 8));
-    const xAt = x + (<usize>c << 2);
-    acc0 = f32x4.add(acc0, f32x4.add(f32x4.mul(low, v128.load(xAt)), f32x4.mul(high, v128.load(xAt, 16))));
-    acc1 = f32x4.add(acc1, f32x4.add(f32x4.mul(low, v128.load(xAt + stride)), f32x4.mul(high, v128.load(xAt + stride, 16))));
-    acc2 = f32x4.add(acc2, f32x4.add(f32x4.mul(low, v128.load(xAt + 2 * stride)), f32x4.mul(high, v128.load(xAt + 2 * stride, 16))));
-    acc3 = f32x4.add(acc3, f32x4.add(f32x4.mul(low, v128.load(xAt + 3 * stride)), f32x4.mul(high, v128.load(xAt + 3 * stride, 16))));
+/** Values per row converted to f32 at a time in the prefill path: four rows of them fill the 4 KiB thread scratch. */
+const CHUNK = 256;
+
+/** Converts values c0..c0+count-1 (count a multiple of 8) of the four rows of an interleaved F16 group to f32: row k's at out + 4 * CHUNK * k. */
+@inline function convertChunk(group: usize, c0: i32, count: i32, out: usize): void {
+  for (let c = 0; c < count; c += 8) {
+    const at = group + (<usize>(c0 + c) << 3);
+    const to = out + (<usize>c << 2);
+    for (let k = 0; k < 4; k++) {
+      const halves = v128.load(at + (<usize>k << 4));
+      const row = to + <usize>k * (CHUNK << 2);
+      v128.store(row, f16x4ToF32x4(i32x4.extend_low_i16x8_s(halves)));
+      v128.store(row, f16x4ToF32x4(i32x4.extend_high_i16x8_s(halves)), 16);
+    }
   }
-  store<f32>(y, sumF32x4(acc0));
-  store<f32>(y + ldyBytes, sumF32x4(acc1));
-  store<f32>(y + 2 * ldyBytes, sumF32x4(acc2));
-  store<f32>(y + 3 * ldyBytes, sumF32x4(acc3));
 }
 
 /**
- * matmulF16 for weights in the rows4 layout; r0 and r1 are multiples of 4 and cols of 8. Four
- * activation rows at a time share each converted weight (as in prefill), and the remaining rows
- * take four weight rows at a time from the single interleaved stream (as in decode).
+ * Multiplies four converted weight rows (f32 at w, rows 4 * CHUNK bytes apart) by `count` values
+ * of the activation rows at xa and xb. Adds the two results (four outputs each) to ya and yb, or
+ * stores them when `first`. Each weight load serves two activation rows, and each activation load
+ * serves four weight rows.
  */
-export function matmulF16Rows4(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+@inline function chunk4x2(w: usize, xa: usize, xb: usize, count: i32, ya: usize, yb: usize, first: bool): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let b2 = f32x4.splat(0);
+  let b3 = f32x4.splat(0);
+  const rowBytes = <usize>CHUNK << 2;
+  for (let c = 0; c < count; c += 4) {
+    const at = <usize>c << 2;
+    const va = v128.load(xa + at);
+    const vb = v128.load(xb + at);
+    const w0 = v128.load(w + at);
+    a0 = f32x4.add(a0, f32x4.mul(w0, va));
+    b0 = f32x4.add(b0, f32x4.mul(w0, vb));
+    const w1 = v128.load(w + rowBytes + at);
+    a1 = f32x4.add(a1, f32x4.mul(w1, va));
+    b1 = f32x4.add(b1, f32x4.mul(w1, vb));
+    const w2 = v128.load(w + 2 * rowBytes + at);
+    a2 = f32x4.add(a2, f32x4.mul(w2, va));
+    b2 = f32x4.add(b2, f32x4.mul(w2, vb));
+    const w3 = v128.load(w + 3 * rowBytes + at);
+    a3 = f32x4.add(a3, f32x4.mul(w3, va));
+    b3 = f32x4.add(b3, f32x4.mul(w3, vb));
+  }
+  const sumsA = laneSumsF32x4(a0, a1, a2, a3);
+  const sumsB = laneSumsF32x4(b0, b1, b2, b3);
+  v128.store(ya, first ? sumsA : f32x4.add(sumsA, v128.load(ya)));
+  v128.store(yb, first ? sumsB : f32x4.add(sumsB, v128.load(yb)));
+}
+
+/**
+ * matmulF16 for weights in the rows4 layout; r0 and r1 are multiples of 4 and cols of 8. In
+ * prefill, pairs of activation rows use the four rows of a group converted to f32 in chunks in
+ * `scratch` (4 KiB per thread). A single activation row (decode, or an odd last one) reads the
+ * interleaved F16 stream directly.
+ */
+export function matmulF16Rows4(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32, scratch: usize): void {
   const stride = <usize>cols << 2;
-  const ldyBytes = <usize>ldy << 2;
   const groupBytes = <usize>cols << 3;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
     for (let r = r0; r < r1; r += 4) {
       const group = w + <usize>(r >> 2) * groupBytes;
-      let i = i0;
-      for (; i + 4 <= i1; i += 4) {
-        // NOTE: prefill on a 512-token prompt runs about 9% slower than on plain rows (52 against 57 tok/s
-        // on the Qwen2.5-0.5B F16 shape), while decode gains 14%. Two weight rows per pass measured 46 tok/s.
-        for (let k = 0; k < 4; k++) dot1x4Rows4F16(group, k, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r + k) << 2), ldyBytes);
+      const pairsEnd = i0 + ((i1 - i0) & ~1);
+      if (pairsEnd > i0) {
+        // Prefill: each chunk of the four rows is converted once for the whole tile.
+        for (let c0 = 0; c0 < cols; c0 += CHUNK) {
+          const count = min(CHUNK, cols - c0);
+          convertChunk(group, c0, count, scratch);
+          for (let i = i0; i < pairsEnd; i += 2) {
+            const xa = x + <usize>i * stride + (<usize>c0 << 2);
+            const ya = y + ((<usize>i * ldy + r) << 2);
+            chunk4x2(scratch, xa, xa + stride, count, ya, ya + (<usize>ldy << 2), c0 == 0);
+          }
+        }
       }
-      for (; i < i1; i++) v128.store(y + ((<usize>i * ldy + r) << 2), dot4RowsF16(group, x + <usize>i * stride, cols));
+      for (let i = pairsEnd; i < i1; i++) v128.store(y + ((<usize>i * ldy + r) << 2), dot4RowsF16(group, x + <usize>i * stride, cols));
     }
   }
 }

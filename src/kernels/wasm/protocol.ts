@@ -19,7 +19,7 @@ export interface KernelExports {
   matmulQ6_K(y: number, ldy: number, w: number, rowBytes: number, xq: number, xs: number, n: number, cols: number, r0: number, r1: number): void;
   matmulF32(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
   matmulF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
-  matmulF16Rows4(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
+  matmulF16Rows4(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number, scratch: number): void;
   matmulBF16(y: number, ldy: number, w: number, x: number, n: number, cols: number, r0: number, r1: number): void;
   rmsNorm(y: number, x: number, weight: number, d: number, eps: number, i0: number, i1: number): void;
   rope(x: number, angles: number, heads: number, hd: number, neox: number, i0: number, i1: number): void;
@@ -174,7 +174,7 @@ export function runShare(control: Int32Array, floats: Float32Array, instances: K
     case Op.MatmulF16:
       return kernels.matmulF16(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
     case Op.MatmulF16Rows4:
-      return kernels.matmulF16Rows4(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
+      return kernels.matmulF16Rows4(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1, threadScratch(index));
     case Op.MatmulBF16:
       return kernels.matmulBF16(a(0), a(1), a(2), a(3), a(4), a(5), u0, u1);
     case Op.RmsNorm:
@@ -216,8 +216,8 @@ export function warmKernels(kernels: KernelExports, memory: WebAssembly.Memory, 
     kernels.matmulQ6_K(y, rows, w, 210, x, xs, n, cols, 0, rows);
     kernels.matmulF32(y, rows, w, x, n, cols, 0, rows);
     kernels.matmulF16(y, rows, w, x, n, cols, 0, rows);
-    kernels.matmulF16Rows4(y, rows, w, x, n, cols, 0, rows);
-    kernels.matmulF16Rows4(y, rows, w, x, 5, cols, 0, rows);
+    kernels.matmulF16Rows4(y, rows, w, x, n, cols, 0, rows, threadScratch(0));
+    kernels.matmulF16Rows4(y, rows, w, x, 5, cols, 0, rows, threadScratch(0));
     kernels.matmulBF16(y, rows, w, x, n, cols, 0, rows);
     kernels.rmsNorm(y, x, w, cols, 1e-5, 0, n);
     kernels.rope(y, w, 2, 64, round & 1, 0, n);

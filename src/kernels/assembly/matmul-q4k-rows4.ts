@@ -68,9 +68,9 @@ export function widenActivations(xq: usize, xw: usize, n: i32, cols: i32): void 
 
 /**
  * Returns the eight 6-bit scales (bytes 0..7) and eight 6-bit mins (bytes 8..15) of the Q4_K
- * super-block at wb. The 12 header bytes are read as three u32 words w0, w1, w2: scales 0..3 and
- * mins 0..3 are the low 6 bits of w0's and w1's bytes; scales and mins 4..7 take their low 4 bits
- * from w2's low and high nibbles and their top 2 bits from the top bits of w0's and w1's bytes.
+ * super-block at wb. The 12 header bytes are read as three u32 words w0, w1, w2. Scales 0..3 and
+ * mins 0..3 are the low 6 bits of w0's and w1's bytes. Scales and mins 4..7 take their low 4 bits
+ * from w2's low and high nibbles, and their top 2 bits from the top bits of w0's and w1's bytes.
  */
 @inline function scalesAndMins(wb: usize): v128 {
   const w0 = load<u32>(wb, 4);

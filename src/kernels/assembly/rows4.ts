@@ -8,8 +8,8 @@
 //   F16   values 8c..8c+7 of the four rows lie at (group start + 64 * c), 16 bytes per row.
 //
 // Why: the plain kernel reads four rows at once as four short streams (a row of 896 values is 952
-// bytes), and one thread measured 4.3 GB/s on such a matrix against 12.5 GB/s for the same bytes
-// interleaved, which the hardware prefetcher follows as one stream (an explanation, not measured).
+// bytes). One thread measured 4.3 GB/s on such a matrix against 12.5 GB/s for the same bytes
+// interleaved, which the hardware prefetcher can follow as one stream (an explanation, not measured).
 // The four scales also convert to f32 with one SIMD sequence instead of four scalar ones.
 
 import { f16ToF32, f16x4ToF32x4 } from './simd';

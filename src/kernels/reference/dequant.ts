@@ -145,7 +145,7 @@ export const ROWS4_BLOCK_BYTES = 136;
 
 /**
  * Dequantizes row `row` of tensor `w` into out[0 .. w.cols), where `bytes` is the whole arena
- * memory that holds it. Handles the rows4 layout of interleaved F16, Q8_0 and Q4_K tensors
+ * memory that contains it. Handles the rows4 layout of interleaved F16, Q8_0 and Q4_K tensors
  * (src/kernels/assembly/rows4.ts describes it).
  */
 export function dequantizeTensorRow(bytes: Uint8Array, w: WeightTensor, row: number, out: Float32Array): void {

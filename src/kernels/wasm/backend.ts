@@ -331,7 +331,7 @@ export class WasmBackend implements Backend {
 
   /**
    * Returns scratch memory in `shard` for `floats` attention scores per thread, growing it by
-   * doubling; null when the arena placed the new area in another memory.
+   * doubling. Returns null when the arena placed the new area in another memory.
    */
   private scoresArea(shard: number, floats: number): { offset: number; bytesPerThread: number } | null {
     const current = this.scores;

@@ -36,8 +36,8 @@ export const KERNELS_WASM_URL = new URL('../../../wasm/kernels.wasm', import.met
 /**
  * Turns off V8's inlining of JavaScript-to-WebAssembly calls into optimized JavaScript, for the
  * whole process. With it on (Node 20), a worker whose dispatch function TurboFan had optimized
- * after running the attention kernel ran every later matmul at half speed: decode of a
- * Qwen2.5-0.5B-shaped Q8_0 model after a 64-token prompt took 41 ms per token against 22 ms
+ * after running the attention kernel ran every later matmul at half speed. Decode of a
+ * Qwen2.5-0.5B-shaped Q8_0 model after a 64-token prompt took 41 ms per token, against 22 ms
  * with the inlining off. The cause inside V8 was not found; the saving the inlining offers is
  * well under a microsecond per call, and a kernel call takes tens of microseconds or more.
  */

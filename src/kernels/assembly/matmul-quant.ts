@@ -7,6 +7,11 @@
 
 import { dot16, f16ToF32, sumF32x4 } from './simd';
 
+/** Returns the high nibble of each byte with an i16 shift and a byte mask, because x86 has no byte shift. */
+@inline function highNibbles(bytes: v128): v128 {
+  return v128.and(i16x8.shr_u(bytes, 4), i8x16.splat(0x0f));
+}
+
 @inline function activationScale(xs: usize, block: i32): f32 {
   return load<f32>(xs + (<usize>block << 3));
 }
@@ -38,7 +43,7 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
     const a = xq + (<usize>b << 5);
     const raw = v128.load(wb + 2);
     const low = i8x16.sub(v128.and(raw, lowMask), eight);
-    const high = i8x16.sub(i8x16.shr_u(raw, 4), eight);
+    const high = i8x16.sub(highNibbles(raw), eight);
     const sum = i32x4.add(dot16(low, a), dot16(high, a + 16));
     const scale = f16ToF32(load<u16>(wb)) * activationScale(xs, b);
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sum), f32x4.splat(scale)));
@@ -57,7 +62,7 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
 @inline function blockQ4_0(wb: usize, x0: v128, x1: v128, x2: v128, x3: v128, xScale: f32): v128 {
   const raw = v128.load(wb, 2);
   const low = i8x16.sub(v128.and(raw, i8x16.splat(0x0f)), i8x16.splat(8));
-  const high = i8x16.sub(i8x16.shr_u(raw, 4), i8x16.splat(8));
+  const high = i8x16.sub(highNibbles(raw), i8x16.splat(8));
   const sum = i32x4.add(
     i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(low), x0), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(low), x1)),
     i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(high), x2), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(high), x3)),
@@ -142,7 +147,7 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
       const blockLow = block0 + (g << 1);
       const aLow = xq + (<usize>blockLow << 5);
       const sumLow = i32x4.add(dot16(v128.and(raw0, lowMask), aLow), dot16(v128.and(raw1, lowMask), aLow + 16));
-      const sumHigh = i32x4.add(dot16(i8x16.shr_u(raw0, 4), aLow + 32), dot16(i8x16.shr_u(raw1, 4), aLow + 48));
+      const sumHigh = i32x4.add(dot16(highNibbles(raw0), aLow + 32), dot16(highNibbles(raw1), aLow + 48));
       const xScaleLow = activationScale(xs, blockLow);
       const xScaleHigh = activationScale(xs, blockLow + 1);
       acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sumLow), f32x4.splat(d * scaleLow * xScaleLow)));
@@ -220,8 +225,8 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
   const raw0 = v128.load(at);
   const raw1 = v128.load(at, 16);
   const lowMask = i8x16.splat(0x0f);
-  const q0 = (j & 1) != 0 ? i8x16.shr_u(raw0, 4) : v128.and(raw0, lowMask);
-  const q1 = (j & 1) != 0 ? i8x16.shr_u(raw1, 4) : v128.and(raw1, lowMask);
+  const q0 = (j & 1) != 0 ? highNibbles(raw0) : v128.and(raw0, lowMask);
+  const q1 = (j & 1) != 0 ? highNibbles(raw1) : v128.and(raw1, lowMask);
   return i32x4.add(dotWidened(q0, x0, x1), dotWidened(q1, x2, x3));
 }
 

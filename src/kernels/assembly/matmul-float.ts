@@ -103,46 +103,39 @@ import { f16ToF32, f16x4ToF32x4, laneSumsF32x4, sumF32x4 } from './simd';
  */
 const ROW_TILE = 16;
 
-export function matmulF32(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+/** Returns one weight row of kind 0 (F32), 1 (F16) or 2 (BF16) times one activation row. */
+@inline function dotFloat(kind: i32, w: usize, x: usize, cols: i32): f32 {
+  if (kind == 0) return dotF32(w, x, cols);
+  if (kind == 1) return dotF16(w, x, cols);
+  return dotBF16(w, x, cols);
+}
+
+/** The matmul of the float kinds (0 F32, 1 F16, 2 BF16; a constant at every call) on plain rows. */
+@inline function matmulFloat(kind: i32, y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   const stride = <usize>cols << 2;
   const ldyBytes = <usize>ldy << 2;
+  const rowBytes = <usize>cols << (kind == 0 ? 2 : 1);
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
     for (let r = r0; r < r1; r++) {
-      const row = w + ((<usize>r * cols) << 2);
+      const row = w + <usize>r * rowBytes;
       let i = i0;
-      for (; i + 4 <= i1; i += 4) dot1x4(0, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
-      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotF32(row, x + <usize>i * stride, cols));
+      for (; i + 4 <= i1; i += 4) dot1x4(kind, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
+      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotFloat(kind, row, x + <usize>i * stride, cols));
     }
   }
+}
+
+export function matmulF32(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+  matmulFloat(0, y, ldy, w, x, n, cols, r0, r1);
 }
 
 export function matmulF16(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
-  const stride = <usize>cols << 2;
-  const ldyBytes = <usize>ldy << 2;
-  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
-    const i1 = min(n, i0 + ROW_TILE);
-    for (let r = r0; r < r1; r++) {
-      const row = w + ((<usize>r * cols) << 1);
-      let i = i0;
-      for (; i + 4 <= i1; i += 4) dot1x4(1, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
-      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotF16(row, x + <usize>i * stride, cols));
-    }
-  }
+  matmulFloat(1, y, ldy, w, x, n, cols, r0, r1);
 }
 
 export function matmulBF16(y: usize, ldy: i32, w: usize, x: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
-  const stride = <usize>cols << 2;
-  const ldyBytes = <usize>ldy << 2;
-  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
-    const i1 = min(n, i0 + ROW_TILE);
-    for (let r = r0; r < r1; r++) {
-      const row = w + ((<usize>r * cols) << 1);
-      let i = i0;
-      for (; i + 4 <= i1; i += 4) dot1x4(2, row, x + <usize>i * stride, stride, cols, y + ((<usize>i * ldy + r) << 2), ldyBytes);
-      for (; i < i1; i++) store<f32>(y + ((<usize>i * ldy + r) << 2), dotBF16(row, x + <usize>i * stride, cols));
-    }
-  }
+  matmulFloat(2, y, ldy, w, x, n, cols, r0, r1);
 }
 
 // F16 weights in the rows4 layout (rows4.ts): values 8c..8c+7 of the four rows of a group lie

@@ -309,7 +309,8 @@ import { dot16, f16ToF32, sumF32x4 } from './simd';
  */
 const ROW_TILE = 16;
 
-export function matmulQ8_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+/** The matmul of Q8_0 (q4 false) or Q4_0 (q4 true, a constant at every call) on plain rows: four rows at a time, then single rows. */
+@inline function matmulBlocks32(q4: bool, y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
   const blocks = cols >> 5;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
     const i1 = min(n, i0 + ROW_TILE);
@@ -317,38 +318,27 @@ export function matmulQ8_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usiz
     for (; r + 4 <= r1; r += 4) {
       const row = w + <usize>r * rowBytes;
       for (let i = i0; i < i1; i++) {
-        dot4Rows(false, row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks, y + ((<usize>i * ldy + r) << 2));
+        dot4Rows(q4, row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks, y + ((<usize>i * ldy + r) << 2));
       }
     }
     for (; r < r1; r++) {
       const row = w + <usize>r * rowBytes;
       for (let i = i0; i < i1; i++) {
-        const value = dotQ8_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
+        const a = xq + <usize>i * cols;
+        const scales = xs + (<usize>(i * blocks) << 3);
+        const value = q4 ? dotQ4_0(row, a, scales, blocks) : dotQ8_0(row, a, scales, blocks);
         store<f32>(y + ((<usize>i * ldy + r) << 2), value);
       }
     }
   }
 }
 
+export function matmulQ8_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
+  matmulBlocks32(false, y, ldy, w, rowBytes, xq, xs, n, cols, r0, r1);
+}
+
 export function matmulQ4_0(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32): void {
-  const blocks = cols >> 5;
-  for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
-    const i1 = min(n, i0 + ROW_TILE);
-    let r = r0;
-    for (; r + 4 <= r1; r += 4) {
-      const row = w + <usize>r * rowBytes;
-      for (let i = i0; i < i1; i++) {
-        dot4Rows(true, row, rowBytes, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks, y + ((<usize>i * ldy + r) << 2));
-      }
-    }
-    for (; r < r1; r++) {
-      const row = w + <usize>r * rowBytes;
-      for (let i = i0; i < i1; i++) {
-        const value = dotQ4_0(row, xq + <usize>i * cols, xs + (<usize>(i * blocks) << 3), blocks);
-        store<f32>(y + ((<usize>i * ldy + r) << 2), value);
-      }
-    }
-  }
+  matmulBlocks32(true, y, ldy, w, rowBytes, xq, xs, n, cols, r0, r1);
 }
 
 export function matmulQ4_K(y: usize, ldy: i32, w: usize, rowBytes: i32, xq: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32, scratch: usize): void {

@@ -2,6 +2,7 @@
 // the tool version that run folders record.
 
 import { readFileSync } from 'node:fs';
+import { MAX_THREADS } from '../kernels/wasm/protocol.js';
 import { InputError } from '../util/errors.js';
 
 /** The package version, for run folders and reports. */
@@ -36,6 +37,11 @@ export function parseIntegerInRange(name: string, text: string, min: number, max
     throw new InputError(`invalid ${name} '${text}': expected a whole number from ${min} to ${max}`);
   }
   return value;
+}
+
+/** Parses --threads: a whole number from 1 to the most threads the kernel backend supports. */
+export function parseThreads(text: string): number {
+  return parseIntegerInRange('--threads', text, 1, MAX_THREADS);
 }
 
 /** Parses a finite number option, optionally within [min, max]. */

@@ -10,12 +10,11 @@ import { openBackend } from '../../engine/open-backend.js';
 import { argmax } from '../../engine/sampling.js';
 import { Sequence } from '../../engine/sequence.js';
 import { Arena, MAX_SHARD_BYTES, RESERVED_BYTES } from '../../kernels/arena.js';
-import { MAX_THREADS } from '../../kernels/wasm/protocol.js';
 import { measureReadBandwidth } from '../../kernels/wasm/probe.js';
 import { loadModel, type LoadedModel } from '../../model/load.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
-import { parseInteger, parseIntegerInRange, parseOptions } from '../option-values.js';
+import { parseInteger, parseIntegerInRange, parseOptions, parseThreads } from '../option-values.js';
 
 /** Largest --bandwidth-mb: the probe buffer must fit in one wasm memory beside its reserved bytes. */
 const MAX_BANDWIDTH_MIB = Math.floor((MAX_SHARD_BYTES - RESERVED_BYTES) / 2 ** 20);
@@ -65,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.model === undefined) throw new InputError(`missing --model\n\n${USAGE}`);
-  const threads = values.threads === undefined ? os.availableParallelism() : parseIntegerInRange('--threads', values.threads, 1, MAX_THREADS);
+  const threads = values.threads === undefined ? os.availableParallelism() : parseThreads(values.threads);
   const promptTokens = parseInteger('--prompt-tokens', values['prompt-tokens'], 1);
   const genTokens = parseInteger('--gen-tokens', values['gen-tokens'], 1);
   const bandwidthMiB = parseIntegerInRange('--bandwidth-mb', values['bandwidth-mb'], 1, MAX_BANDWIDTH_MIB);

@@ -13,7 +13,7 @@ import { saveCrv } from '../../nir/crv-file.js';
 import { loadTokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
-import { parseInteger, parseOptions, parseTokenList } from '../option-values.js';
+import { parseInteger, parseOptions, parseThreads, parseTokenList } from '../option-values.js';
 
 const USAGE = `usage: nir capture --model PATH (--text TEXT | --tokens 1,2,3) --layer L [--span A:B] --out FILE.safetensors
 
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError(`give exactly one of --text and --tokens\n\n${USAGE}`);
   }
   const layer = parseInteger('--layer', values.layer!, 0);
-  const threads = parseInteger('--threads', values.threads, 1);
+  const threads = parseThreads(values.threads);
 
   const arena = new Arena();
   const outDir = dirname(resolve(values.out!));

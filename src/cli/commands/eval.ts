@@ -14,7 +14,7 @@ import { SECTION_NAMES } from '../../eval/sections.js';
 import { writeReport } from '../../report/index.js';
 import { InputError } from '../../util/errors.js';
 import { resolveModelArgument } from '../model-spec.js';
-import { optionalInteger, optionalNumber, parseInteger, readToolVersion } from '../option-values.js';
+import { optionalInteger, optionalNumber, parseInteger, parseThreads, readToolVersion } from '../option-values.js';
 
 /** The model trained by this project and shipped with it (see docs/MODEL_CARD.md). */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../../../../models/nir-code-7m.gguf', import.meta.url));
@@ -159,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
     thinkingMaxTokens: optionalInteger('--thinking-max-tokens', values['thinking-max-tokens'], 512, 1),
     codeMaxTokens: optionalInteger('--code-max-tokens', values['code-max-tokens'], 384, 1),
     retryOnNameMismatch: values['retry-name'],
-    threads: optionalInteger('--threads', values.threads, cores, 1),
+    threads: values.threads === undefined ? cores : parseThreads(values.threads),
     workers: optionalInteger('--workers', values.workers, cores, 1),
     timeoutMs: optionalInteger('--timeout-ms', values['timeout-ms'], 5000, 1),
     out: values.out ?? join('runs', `eval-${modelName}`),

@@ -15,7 +15,7 @@ import { loadTokenizer, type Tokenizer } from '../../tokenizer/tokenizer.js';
 import { InputError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { resolveModelArgument } from '../model-spec.js';
-import { parseInteger, parseNumber, parseOptions, parseTokenList } from '../option-values.js';
+import { parseInteger, parseNumber, parseOptions, parseThreads, parseTokenList } from '../option-values.js';
 
 const USAGE = `usage: nir generate --model PATH (--prompt TEXT [--chat] | --tokens 1,2,3) [options]
 
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError(`invalid --positions '${positions}': expected consistent or original`);
   }
   const maxTokens = parseInteger('--max-tokens', values['max-tokens'], 0);
-  const threads = parseInteger('--threads', values.threads, 1);
+  const threads = parseThreads(values.threads);
   const sampler = createSampler({
     temperature: parseNumber('--temperature', values.temperature, 0),
     topK: values['top-k'] === undefined ? undefined : parseInteger('--top-k', values['top-k'], 0),

@@ -5,7 +5,7 @@
 
 import { expF32x4, laneSumsF32x4, sumF32x4 } from './simd';
 
-/** Dot product of hd values (a multiple of 4) at a and b. */
+/** Returns the dot product of hd values (a multiple of 4) at a and b. */
 @inline function dot(a: usize, b: usize, hd: i32): f32 {
   let acc = f32x4.splat(0);
   for (let c = 0; c < hd; c += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>c << 2)), v128.load(b + (<usize>c << 2))));

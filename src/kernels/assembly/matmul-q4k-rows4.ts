@@ -1,6 +1,6 @@
 // Q4_K matrix products on the rows4 layout (rows4.ts), against activations widened to i16.
 //
-// A Q4_K super-block stores 256 values as nibbles: byte l of 32-byte group g holds value l of
+// A Q4_K super-block stores 256 values as nibbles: byte l of 32-byte group g contains value l of
 // sub-block 2g in its low nibble and value l of sub-block 2g + 1 in its high nibble. Read as
 // eight i16 lanes, 16 bytes give the even values (lane & 15, or lane >> 4 & 15 for the high
 // nibbles) and the odd values (lane >> 8 & 15, or lane >> 12) of 16 consecutive values, with no
@@ -29,7 +29,7 @@ export function widenActivations(xq: usize, xw: usize, n: i32, cols: i32): void 
 }
 
 /**
- * Integer dot of one sub-block with its widened activation block (x0..x3): the low nibbles of the
+ * Returns the integer dot of one sub-block with its widened activation block (x0..x3): the low nibbles of the
  * 32 bytes at `raw` when `high` is false, else the high nibbles. `high` is a constant at every call.
  */
 @inline function subBlockDot(raw: usize, high: bool, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
@@ -86,8 +86,8 @@ export function widenActivations(xq: usize, xw: usize, n: i32, cols: i32): void 
  * at `factors` and returns the vector whose lane sum is dmin * Σ_j min_j * xScale_j * xSum_j.
  */
 @inline function unpackHeader(wb: usize, xScaleLow: v128, xScaleHigh: v128, xMinLow: v128, xMinHigh: v128, factors: usize): v128 {
-  // Scales and mins are below 64, so the signed conversion to f32 is exact; x86 has no unsigned
-  // one, and f32x4.convert_i32x4_u cost this kernel 16% of its speed.
+  // Scales and mins are below 64, so the signed conversion to f32 is exact. x86 has no unsigned
+  // conversion, and the emulated f32x4.convert_i32x4_u cost this kernel 16% of its speed.
   const packed = scalesAndMins(wb);
   const scales16 = i16x8.extend_low_i8x16_u(packed);
   const mins16 = i16x8.extend_high_i8x16_u(packed);
@@ -117,8 +117,9 @@ const ROW_TILE = 16;
  * sum per block of 32 from quantizeRows at xs. `scratch` takes 2432 bytes per calling thread.
  */
 export function matmulQ4_KRows4(y: usize, ldy: i32, w: usize, rowBytes: i32, xw: usize, xs: usize, n: i32, cols: i32, r0: i32, r1: i32, scratch: usize): void {
-  // NOTE: on one thread an 8192-wide matrix runs at about 4 GB/s against 5.7 for 2048-wide ones.
-  // Column tiles that keep a 4 KiB slice of the activation row in L1 measured slower still.
+  // NOTE: on one thread an 8192-wide matrix (ffn_down of Llama-3.2-1B) runs at about 5 GB/s against
+  // 8 for 2048-wide ones, for a reason not found. Column tiles that keep a 4 KiB slice of the
+  // activation row in L1 measured slower still.
   const blocks = cols >> 5;
   const superBlocks = cols >> 8;
   for (let i0 = 0; i0 < n; i0 += ROW_TILE) {
@@ -143,9 +144,9 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
 
 /**
  * Decodes one super-block of the four rows of a group (at wb, rows 144 bytes apart) for reuse by
- * many activation rows. For row k and sub-block j, the 64 bytes at weights + 512 k + 64 j hold the
+ * many activation rows. For row k and sub-block j, the 64 bytes at weights + 512 k + 64 j contain the
  * i16 values in the even/odd order of widenActivations. For row k, the 64 bytes at scales + 64 k
- * hold d * scale_j (8 f32), then dmin * min_j (8 f32).
+ * contain d * scale_j (8 f32), then dmin * min_j (8 f32).
  */
 @inline function decodeSuperBlock(wb: usize, weights: usize, scales: usize): void {
   const mask = i16x8.splat(0x000f);
@@ -177,7 +178,7 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
   }
 }
 
-/** Integer dot of one decoded sub-block at `decoded` (64 bytes) with the widened activation block x0..x3. */
+/** Returns the integer dot of one decoded sub-block at `decoded` (64 bytes) with the widened activation block x0..x3. */
 @inline function decodedDot(decoded: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
   return i32x4.add(
     i32x4.add(i32x4.dot_i16x8_s(v128.load(decoded), x0), i32x4.dot_i16x8_s(v128.load(decoded, 16), x1)),
@@ -186,7 +187,7 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
 }
 
 /**
- * The prefill path: the four rows of `group` times activation rows i0 <= i < i1, written to
+ * Computes the prefill path: the four rows of `group` times activation rows i0 <= i < i1, written to
  * out + i * ldyBytes (four f32). Each super-block is decoded once into thread scratch and then
  * used by every activation row of the tile.
  */
@@ -256,7 +257,7 @@ const DECODED_SCALES_AT: usize = DECODED_AT + 2048;
     acc1 = f32x4.sub(acc1, unpackHeader(wb + 144, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 32));
     acc2 = f32x4.sub(acc2, unpackHeader(wb + 288, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 64));
     acc3 = f32x4.sub(acc3, unpackHeader(wb + 432, xScaleLow, xScaleHigh, xMinLow, xMinHigh, scratch + 96));
-    // Group g of 32 nibble bytes holds sub-block 2g (low nibbles) and 2g + 1 (high nibbles). Each
+    // Group g of 32 nibble bytes contains sub-block 2g (low nibbles) and 2g + 1 (high nibbles). Each
     // activation block is loaded once for the four rows.
     const xBlock = xRow + (<usize>s << 9);
     for (let g = 0; g < 4; g++) {

@@ -1,7 +1,7 @@
-// The "rows4" layout of quantized weights: each group of four consecutive rows is rewritten so
+// The "rows4" layout of weight matrices (F16, Q8_0, Q4_K): each group of four consecutive rows is rewritten so
 // that the four rows share every block position. A group keeps the 4 * rowBytes bytes it had in
 // the file, so the rewrite happens in place.
-//   Q8_0  for rows 4g..4g+3 and block b, the 136 bytes at (group start + 136 * b) hold the four
+//   Q8_0  for rows 4g..4g+3 and block b, the 136 bytes at (group start + 136 * b) contain the four
 //         f16 scales (row 4g first), then the four rows' 32 int8 values one after another.
 //   Q4_K  super-block s of the four rows lies at (group start + 576 * s), row 4g first, each
 //         144-byte super-block unchanged.
@@ -43,7 +43,8 @@ export function interleaveQ8_0Rows4(w: usize, rowBytes: i32, groups: i32, scratc
 /**
  * Rewrites `groups` groups of four rows at `w` (rowBytes each, blocks of blockBytes, a multiple of
  * 16) so that block b of row k moves to position 4b + k, in place, through 4 * rowBytes bytes of
- * scratch memory at `scratch`. This is the Q4_K rows4 layout.
+ * scratch memory at `scratch`. This gives the Q4_K rows4 layout, and the F16 one when a block is
+ * taken as 8 values (16 bytes).
  */
 export function interleaveBlocksRows4(w: usize, rowBytes: i32, blockBytes: i32, groups: i32, scratch: usize): void {
   const groupBytes = <usize>rowBytes << 2;
